@@ -1,0 +1,5 @@
+//! The `stencil` command-line tool.
+
+fn main() {
+    println!("stencil {}", env!("CARGO_PKG_VERSION"));
+}

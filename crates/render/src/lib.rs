@@ -1,0 +1,4 @@
+//! Single-pass `{{VARIABLE}}` substitution.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
