@@ -1,0 +1,438 @@
+use std::borrow::Cow;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
+use memchr::memmem;
+
+use crate::spec::{is_ident_continue, is_ident_start};
+use crate::{RenderError, Variables};
+
+/// How many leading bytes are inspected for a NUL to call input binary (the
+/// same heuristic as git and grep).
+pub const BINARY_SNIFF_LEN: usize = 8 * 1024;
+
+/// What to do with a well-formed `{{NAME}}` whose NAME has no value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownPolicy {
+    /// Fail with [`RenderError::UnknownPlaceholder`] (file, line, column).
+    #[default]
+    Strict,
+    /// Leave the placeholder as it is and list it in
+    /// [`RenderSummary::left`].
+    Lenient,
+}
+
+/// What to do with input that looks binary (a NUL in the first 8 KiB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BinaryPolicy {
+    /// Return the input unchanged and set [`RenderSummary::binary`].
+    #[default]
+    Skip,
+    /// Render it like text.
+    Render,
+}
+
+/// Options for a [`Renderer`]. `RenderOptions::default()` is strict and skips
+/// binary input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RenderOptions {
+    unknown: UnknownPolicy,
+    binary: BinaryPolicy,
+}
+
+impl RenderOptions {
+    /// Strict, binary input skipped.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the policy for unknown placeholders.
+    pub fn unknown(mut self, policy: UnknownPolicy) -> Self {
+        self.unknown = policy;
+        self
+    }
+
+    /// Sets the policy for binary input.
+    pub fn binary(mut self, policy: BinaryPolicy) -> Self {
+        self.binary = policy;
+        self
+    }
+
+    /// Shorthand for `unknown(UnknownPolicy::Lenient)`.
+    pub fn lenient(self) -> Self {
+        self.unknown(UnknownPolicy::Lenient)
+    }
+}
+
+/// A placeholder left in the output by a lenient render.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LeftPlaceholder {
+    /// The name between the braces.
+    pub name: String,
+    /// 1-based line of its first `{`.
+    pub line: usize,
+    /// 1-based column of its first `{`, in characters (an invalid UTF-8
+    /// byte counts as one).
+    pub column: usize,
+}
+
+/// What a render did, besides producing bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderSummary {
+    /// True when the input was treated as binary and passed through unchanged.
+    pub binary: bool,
+    /// How many placeholders were replaced by a value.
+    pub replaced: usize,
+    /// How many escaped placeholders (`{{\NAME}}`) were written as a literal
+    /// `{{NAME}}`.
+    pub escaped: usize,
+    /// Unknown placeholders left as they were (lenient mode only), in order.
+    pub left: Vec<LeftPlaceholder>,
+}
+
+impl RenderSummary {
+    /// True when the output differs from the input.
+    pub fn changed(&self) -> bool {
+        self.replaced + self.escaped > 0
+    }
+}
+
+/// Substitutes `{{NAME}}` placeholders in one pass.
+///
+/// Build one per variable set and reuse it for every file: construction
+/// compiles an automaton (a few microseconds for ten names), which costs more
+/// than rendering a 64 KiB file. Rendering takes `&self`, so one renderer can
+/// serve many threads.
+///
+/// # Grammar
+///
+/// * `{{NAME}}`, with NAME matching `[A-Za-z_][A-Za-z0-9_]*` and nothing else
+///   between the braces, is a placeholder. A known NAME is replaced by its
+///   value's bytes, verbatim. Values are never rescanned: a value containing
+///   `{{OTHER}}`, `\1`, `$1` or `\n` appears literally.
+/// * `{{\NAME}}` for a NAME that has a value is the escape: it is written as
+///   the literal text `{{NAME}}`. For any other NAME it is ordinary text.
+/// * Everything else passes through byte for byte: `{{ NAME }}`,
+///   `${{ github.ref }}`, `{{ .Values.x }}`, `{% if %}`, a lone `{{` or `}}`.
+/// * Braces around a placeholder are ordinary text, so `{{{NAME}}}` renders
+///   as `{` + value + `}` and `{{{{NAME}}}}` as `{{` + value + `}}`.
+///
+/// # Cost
+///
+/// One `memchr::memmem` scan for `{{` (SIMD, tens of GB/s), and at each hit
+/// one anchored DFA match of `NAME}}` that touches only the name's bytes.
+/// Output is written by copying the runs between placeholders, so the cost is
+/// linear in the input size plus the size of the values inserted.
+///
+/// # Example
+///
+/// ```
+/// use stencil_render::{Renderer, RenderOptions, VariableSpec};
+///
+/// let vars = VariableSpec::open().validate([("NAME", "stencil"), ("PATH", r"C:\new\1")])?;
+/// let renderer = Renderer::new(&vars, RenderOptions::default())?;
+///
+/// let out = renderer.render("README.md", b"# {{NAME}} at {{PATH}}, ${{ github.ref }}")?;
+/// assert_eq!(&*out, br"# stencil at C:\new\1, ${{ github.ref }}");
+///
+/// // Escaping a known name writes it literally.
+/// let out = renderer.render("doc.md", br"write {{\NAME}} to get {{NAME}}")?;
+/// assert_eq!(&*out, b"write {{NAME}} to get stencil");
+///
+/// // Strict mode names the file, line and column of an unknown placeholder.
+/// let err = renderer.render("a.md", b"ok\n  {{OTHER}}").unwrap_err();
+/// assert!(err.to_string().starts_with("a.md:2:3: unknown placeholder `{{OTHER}}`"));
+/// # Ok::<(), stencil_render::RenderError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    /// Anchored DFA over `NAME}}` for every name with a value; pattern id
+    /// indexes `values`.
+    names: AhoCorasick,
+    values: Vec<Box<[u8]>>,
+    open: memmem::Finder<'static>,
+    options: RenderOptions,
+    vars: Variables,
+}
+
+/// Where a `{{` found by the scan leads.
+enum Hit {
+    /// A known placeholder ending at `end`, replaced by `values[id]`.
+    Known { id: usize, end: usize },
+    /// `{{\NAME}}` for a known NAME, ending at `end`.
+    Escaped { end: usize },
+    /// A well-formed placeholder with an unknown NAME spanning `name`.
+    Unknown { name: std::ops::Range<usize> },
+    /// Not a placeholder.
+    Text,
+}
+
+impl Renderer {
+    /// Builds a renderer for `vars`.
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError::Build`] if the automaton exceeds its size limit (it
+    /// would take many thousands of names).
+    pub fn new(vars: &Variables, options: RenderOptions) -> Result<Renderer, RenderError> {
+        let mut patterns = Vec::with_capacity(vars.len());
+        let mut values = Vec::with_capacity(vars.len());
+        for (name, value) in vars.iter() {
+            let mut p = Vec::with_capacity(name.len() + 2);
+            p.extend_from_slice(name.as_bytes());
+            p.extend_from_slice(b"}}");
+            patterns.push(p);
+            values.push(value.as_bytes().to_vec().into_boxed_slice());
+        }
+        // Prefilter off: each search starts exactly at a `{{` found by memmem
+        // and is anchored there, so a prefilter could only add overhead.
+        let names = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(MatchKind::LeftmostFirst)
+            .start_kind(StartKind::Anchored)
+            .prefilter(false)
+            .build(&patterns)
+            .map_err(|e| RenderError::Build(e.to_string()))?;
+        Ok(Renderer {
+            names,
+            values,
+            open: memmem::Finder::new(b"{{").into_owned(),
+            options,
+            vars: vars.clone(),
+        })
+    }
+
+    /// The variables this renderer substitutes.
+    pub fn variables(&self) -> &Variables {
+        &self.vars
+    }
+
+    /// The options this renderer was built with.
+    pub fn options(&self) -> RenderOptions {
+        self.options
+    }
+
+    /// True when `input` looks binary: it has a NUL byte in its first
+    /// [`BINARY_SNIFF_LEN`] bytes.
+    pub fn is_binary(input: &[u8]) -> bool {
+        memchr::memchr(0, &input[..input.len().min(BINARY_SNIFF_LEN)]).is_some()
+    }
+
+    /// Renders `input`, borrowing it when nothing is replaced.
+    ///
+    /// `name` identifies the input in errors (usually its path).
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError::UnknownPlaceholder`] in strict mode.
+    pub fn render<'a>(&self, name: &str, input: &'a [u8]) -> Result<Cow<'a, [u8]>, RenderError> {
+        self.render_with_summary(name, input).map(|(out, _)| out)
+    }
+
+    /// Like [`render`](Self::render), and also says what was done: whether
+    /// the input was binary, how many placeholders were replaced, and which
+    /// were left (lenient mode).
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError::UnknownPlaceholder`] in strict mode.
+    pub fn render_with_summary<'a>(
+        &self,
+        name: &str,
+        input: &'a [u8],
+    ) -> Result<(Cow<'a, [u8]>, RenderSummary), RenderError> {
+        let mut out = Vec::new();
+        let summary = self.scan(name, input, &mut out, false)?;
+        if summary.changed() {
+            Ok((Cow::Owned(out), summary))
+        } else {
+            Ok((Cow::Borrowed(input), summary))
+        }
+    }
+
+    /// Renders `input`, appending the result to `out` (reuse one buffer for
+    /// many files to avoid allocating).
+    ///
+    /// On error, `out` is truncated back to the length it had: nothing
+    /// half-rendered is left in it.
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError::UnknownPlaceholder`] in strict mode.
+    pub fn render_into(
+        &self,
+        name: &str,
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<RenderSummary, RenderError> {
+        let start = out.len();
+        let result = self.scan(name, input, out, true);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
+    /// The single pass. Output is written lazily: `flushed` marks how much of
+    /// the input has been copied to `out`, and copying happens only at a
+    /// replacement and at the end. With `always_copy` false and no
+    /// replacement, `out` is never touched, which is what lets `render`
+    /// borrow.
+    fn scan(
+        &self,
+        name: &str,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        always_copy: bool,
+    ) -> Result<RenderSummary, RenderError> {
+        let mut summary = RenderSummary::default();
+        if self.options.binary == BinaryPolicy::Skip && Self::is_binary(input) {
+            summary.binary = true;
+            if always_copy {
+                out.extend_from_slice(input);
+            }
+            return Ok(summary);
+        }
+        if always_copy {
+            reserve_for(out, input);
+        }
+        let mut lines = LineTracker::default();
+        let mut flushed = 0;
+        let mut pos = 0;
+        while let Some(off) = self.open.find(&input[pos..]) {
+            let at = pos + off;
+            match self.classify(input, at)? {
+                Hit::Known { id, end } => {
+                    if !always_copy && !summary.changed() {
+                        reserve_for(out, input);
+                    }
+                    out.extend_from_slice(&input[flushed..at]);
+                    out.extend_from_slice(&self.values[id]);
+                    summary.replaced += 1;
+                    flushed = end;
+                    pos = end;
+                }
+                Hit::Escaped { end } => {
+                    if !always_copy && !summary.changed() {
+                        reserve_for(out, input);
+                    }
+                    out.extend_from_slice(&input[flushed..at + 2]);
+                    out.extend_from_slice(&input[at + 3..end]);
+                    summary.escaped += 1;
+                    flushed = end;
+                    pos = end;
+                }
+                Hit::Unknown { name: range } => {
+                    let placeholder = String::from_utf8_lossy(&input[range.clone()]).into_owned();
+                    let (line, column) = lines.position(input, at);
+                    match self.options.unknown {
+                        UnknownPolicy::Strict => {
+                            return Err(RenderError::UnknownPlaceholder {
+                                file: name.to_string(),
+                                line,
+                                column,
+                                declared: self.vars.is_unset(&placeholder),
+                                placeholder,
+                                known: self.vars.iter().map(|(k, _)| k.to_string()).collect(),
+                            });
+                        }
+                        UnknownPolicy::Lenient => {
+                            summary.left.push(LeftPlaceholder {
+                                name: placeholder,
+                                line,
+                                column,
+                            });
+                            pos = range.end + 2;
+                        }
+                    }
+                }
+                Hit::Text => pos = at + 1,
+            }
+        }
+        if always_copy || summary.changed() {
+            out.extend_from_slice(&input[flushed..]);
+        }
+        Ok(summary)
+    }
+
+    /// Decides what the `{{` at `at` starts.
+    fn classify(&self, input: &[u8], at: usize) -> Result<Hit, RenderError> {
+        let after = at + 2;
+        if let Some(m) = self.anchored(input, after)? {
+            return Ok(Hit::Known { id: m.0, end: m.1 });
+        }
+        match input.get(after) {
+            Some(b'\\') => {
+                if self.anchored(input, after + 1)?.is_some() {
+                    let end = ident_end(input, after + 1) + 2;
+                    return Ok(Hit::Escaped { end });
+                }
+                Ok(Hit::Text)
+            }
+            Some(&c) if is_ident_start(c) => {
+                let end = ident_end(input, after);
+                if input.get(end..end + 2) == Some(b"}}") {
+                    Ok(Hit::Unknown { name: after..end })
+                } else {
+                    Ok(Hit::Text)
+                }
+            }
+            _ => Ok(Hit::Text),
+        }
+    }
+
+    /// Matches a known `NAME}}` starting exactly at `at`: (pattern id, end).
+    fn anchored(&self, input: &[u8], at: usize) -> Result<Option<(usize, usize)>, RenderError> {
+        if at >= input.len() {
+            return Ok(None);
+        }
+        let search = Input::new(input).range(at..).anchored(Anchored::Yes);
+        self.names
+            .try_find(search)
+            .map(|m| m.map(|m| (m.pattern().as_usize(), m.end())))
+            .map_err(|e| RenderError::Build(e.to_string()))
+    }
+}
+
+/// Sizes the output once: values are usually about as long as their
+/// placeholders, so the input length plus a little slack avoids regrowth.
+fn reserve_for(out: &mut Vec<u8>, input: &[u8]) {
+    out.reserve(input.len() + input.len() / 16 + 64);
+}
+
+/// End of the identifier starting at `start` (which must be an ident start).
+fn ident_end(input: &[u8], start: usize) -> usize {
+    let mut end = start + 1;
+    while end < input.len() && is_ident_continue(input[end]) {
+        end += 1;
+    }
+    end
+}
+
+/// Computes 1-based line and column for increasing offsets without
+/// rescanning from the start each time (lenient renders may report many).
+#[derive(Default)]
+struct LineTracker {
+    offset: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl LineTracker {
+    fn position(&mut self, input: &[u8], at: usize) -> (usize, usize) {
+        if at < self.offset {
+            *self = LineTracker::default();
+        }
+        for nl in memchr::memchr_iter(b'\n', &input[self.offset..at]) {
+            self.line += 1;
+            self.line_start = self.offset + nl + 1;
+        }
+        self.offset = at;
+        // A column counts characters: every byte that is not a UTF-8
+        // continuation byte starts one.
+        let column = input[self.line_start..at]
+            .iter()
+            .filter(|&&b| (b as i8) >= -0x40)
+            .count();
+        (self.line + 1, column + 1)
+    }
+}
