@@ -73,16 +73,16 @@ fn model(
                 i = k + 2;
                 continue;
             }
-            if input.get(i + 2) == Some(&b'\\') {
-                if let Some(k) = name_at(input, i + 3) {
-                    let name = String::from_utf8(input[i + 3..k].to_vec()).unwrap();
-                    if vars.contains_key(&name) {
-                        out.extend_from_slice(b"{{");
-                        out.extend_from_slice(name.as_bytes());
-                        out.extend_from_slice(b"}}");
-                        i = k + 2;
-                        continue;
-                    }
+            if input.get(i + 2) == Some(&b'\\')
+                && let Some(k) = name_at(input, i + 3)
+            {
+                let name = String::from_utf8(input[i + 3..k].to_vec()).unwrap();
+                if vars.contains_key(&name) {
+                    out.extend_from_slice(b"{{");
+                    out.extend_from_slice(name.as_bytes());
+                    out.extend_from_slice(b"}}");
+                    i = k + 2;
+                    continue;
                 }
             }
         }
