@@ -2,3 +2,5 @@
 //!
 //! Everything here exists so that each criterion group can compare stencil
 //! with a baseline in the same run.
+
+pub mod render_corpus;

@@ -1,0 +1,174 @@
+//! Render corpora and the two baselines stencil's renderer is measured
+//! against: the original system's regex-per-variable loop and a plain
+//! `AhoCorasick::replace_all` (the alternative design).
+
+use aho_corasick::AhoCorasick;
+use regex::bytes::{NoExpand, Regex};
+
+/// The ten variable names the corpora use, with values of mixed lengths.
+pub const VARIABLES: [(&str, &str); 10] = [
+    ("PROJECT_NAME", "rocket-launcher"),
+    ("AUTHOR", "Ada Lovelace"),
+    ("DATE", "2026-11-21"),
+    ("PROJECT_DESCRIPTION", "A service that launches rockets on schedule."),
+    ("ARCHITECTURE_DESCRIPTION", "hexagonal, with adapters for storage and queues"),
+    ("LICENSE", "MIT OR Apache-2.0"),
+    ("REPO_URL", "https://example.com/rocket"),
+    ("VERSION", "1.4.2"),
+    ("TEAM", "launch"),
+    ("EMAIL", "ada@example.com"),
+];
+
+const PROSE: &[&str] = &[
+    "The quick brown fox jumps over the lazy dog while the build runs. ",
+    "Every artifact is rendered once and placed atomically. ",
+    "See the `docs/` folder for the architecture and the guarantees. ",
+    "- run `cargo test` before you commit\n",
+    "## Conventions\n\n",
+    "```sh\nmake check && make deploy\n```\n",
+    "Tables | have | pipes\n---|---|---\n",
+    "> A quote with **bold** and _italic_ text.\n\n",
+];
+
+/// Markdown of `size` bytes with `placeholders` placeholders spread evenly
+/// over the ten names of [`VARIABLES`].
+pub fn markdown(size: usize, placeholders: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size + 256);
+    out.extend_from_slice(b"---\nname: {{PROJECT_NAME}}\ndescription: a skill\n---\n\n");
+    let mut placed = 1;
+    let step = size / placeholders.max(1);
+    let mut next = step;
+    let mut i = 0;
+    while out.len() < size {
+        out.extend_from_slice(PROSE[i % PROSE.len()].as_bytes());
+        i += 1;
+        if placed < placeholders && out.len() >= next {
+            let name = VARIABLES[placed % VARIABLES.len()].0;
+            out.extend_from_slice(format!("{{{{{name}}}}} ").as_bytes());
+            placed += 1;
+            next += step;
+        }
+    }
+    out.truncate(size);
+    out
+}
+
+/// Brace-heavy Rust and JSON of `size` bytes with a few placeholders: the
+/// input on which a prefilter for `{` degrades.
+pub fn code(size: usize) -> Vec<u8> {
+    const CHUNKS: &[&str] = &[
+        "impl Display for Thing { fn fmt(&self, f: &mut Formatter<'_>) -> Result { write!(f, \"{{{}}}\", self.0) } }\n",
+        "let v = json!({\"a\": {\"b\": [1, {\"c\": {\"d\": null}}]}, \"e\": {}});\n",
+        "match x { Some(Y { z, .. }) => { if z { f() } else { g() } } None => {} }\n",
+        "{\"name\": \"x\", \"deps\": {\"serde\": {\"version\": \"1\", \"features\": [\"derive\"]}}}\n",
+        "fn main() { let s = format!(\"{{}} and {{ {} }}\", 1); println!(\"{s}\"); }\n",
+        "const T: &str = \"${{ github.ref }} {{ .Values.image }} {% raw %}\";\n",
+    ];
+    let mut out = Vec::with_capacity(size + 256);
+    let mut i = 0;
+    while out.len() < size {
+        out.extend_from_slice(CHUNKS[i % CHUNKS.len()].as_bytes());
+        if i % 97 == 0 {
+            out.extend_from_slice(b"// crate: {{PROJECT_NAME}} by {{AUTHOR}}\n");
+        }
+        i += 1;
+    }
+    out.truncate(size);
+    out
+}
+
+/// The original system's algorithm: one regex per variable, applied in
+/// sequence over the whole text (each pass rescans what earlier passes
+/// inserted, which is its correctness bug as well as its cost).
+pub struct RegexLoop {
+    passes: Vec<(Regex, Vec<u8>)>,
+}
+
+impl RegexLoop {
+    /// Compiles one regex per variable.
+    pub fn new(vars: &[(&str, &str)]) -> RegexLoop {
+        let passes = vars
+            .iter()
+            .map(|(k, v)| {
+                let re = Regex::new(&format!(r"\{{\{{{}\}}\}}", regex::escape(k)))
+                    .expect("variable names are valid regex literals");
+                (re, v.as_bytes().to_vec())
+            })
+            .collect();
+        RegexLoop { passes }
+    }
+
+    /// Applies every pass in order.
+    pub fn render(&self, input: &[u8]) -> Vec<u8> {
+        let mut text = input.to_vec();
+        for (re, value) in &self.passes {
+            if let std::borrow::Cow::Owned(next) = re.replace_all(&text, NoExpand(value)) {
+                text = next;
+            }
+        }
+        text
+    }
+}
+
+/// The alternative design: `AhoCorasick::replace_all` over `{{NAME}}`
+/// patterns (its prefilter degrades to `memchr(b'{')` on brace-heavy code).
+pub struct AcReplaceAll {
+    ac: AhoCorasick,
+    values: Vec<Vec<u8>>,
+}
+
+impl AcReplaceAll {
+    /// Builds the automaton over `{{NAME}}` for every variable.
+    pub fn new(vars: &[(&str, &str)]) -> AcReplaceAll {
+        let patterns: Vec<String> = vars.iter().map(|(k, _)| format!("{{{{{k}}}}}")).collect();
+        let ac = AhoCorasick::new(&patterns).expect("ten short patterns build");
+        let values = vars.iter().map(|(_, v)| v.as_bytes().to_vec()).collect();
+        AcReplaceAll { ac, values }
+    }
+
+    /// Replaces every known placeholder into `out`.
+    pub fn render_into(&self, input: &[u8], out: &mut Vec<u8>) {
+        self.ac.replace_all_with_bytes(input, out, |m, _, dst| {
+            dst.extend_from_slice(&self.values[m.pattern().as_usize()]);
+            true
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(hay: &[u8], needle: &[u8]) -> usize {
+        hay.windows(needle.len()).filter(|w| *w == needle).count()
+    }
+
+    #[test]
+    fn corpora_have_the_stated_shape() {
+        let md = markdown(64 * 1024, 200);
+        assert_eq!(md.len(), 64 * 1024);
+        let n: usize = VARIABLES.iter().map(|(k, _)| count(&md, format!("{{{{{k}}}}}").as_bytes())).sum();
+        assert!((195..=200).contains(&n), "{n} placeholders");
+        let big = markdown(1024 * 1024, 20);
+        let n: usize = VARIABLES.iter().map(|(k, _)| count(&big, format!("{{{{{k}}}}}").as_bytes())).sum();
+        assert!((18..=20).contains(&n), "{n} placeholders");
+        let code = code(64 * 1024);
+        assert!(count(&code, b"{") > 64 * 1024 / 20);
+    }
+
+    #[test]
+    fn baselines_agree_with_stencil_on_the_corpora() {
+        let vars = stencil::render::VariableSpec::open().validate(VARIABLES).unwrap();
+        let r = stencil::render::Renderer::new(&vars, Default::default()).unwrap();
+        let regex = RegexLoop::new(&VARIABLES);
+        let ac = AcReplaceAll::new(&VARIABLES);
+        for input in [markdown(64 * 1024, 200), code(64 * 1024)] {
+            let want = r.render("corpus", &input).unwrap().into_owned();
+            assert_ne!(want, input);
+            assert_eq!(regex.render(&input), want);
+            let mut out = Vec::new();
+            ac.render_into(&input, &mut out);
+            assert_eq!(out, want);
+        }
+    }
+}
