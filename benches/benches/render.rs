@@ -50,6 +50,15 @@ fn throughput(c: &mut Criterion) {
                 black_box(&buf);
             })
         });
+        group.bench_function("stencil_render_into_fresh_vec", |b| {
+            b.iter(|| {
+                let mut v = Vec::new();
+                stencil
+                    .render_into("corpus", black_box(&input), &mut v)
+                    .expect("corpus renders");
+                black_box(v);
+            })
+        });
         group.bench_function("stencil_render_cow", |b| {
             b.iter(|| black_box(stencil.render("corpus", black_box(&input)).expect("renders")))
         });

@@ -73,9 +73,6 @@ pub enum RenderError {
         /// The names that do have a value, sorted.
         known: Vec<String>,
     },
-    /// The matching automaton could not be built (it has a size limit).
-    #[error("cannot build the renderer for these variables: {0}")]
-    Build(String),
 }
 
 fn plural(n: usize) -> &'static str {

@@ -1,6 +1,5 @@
 use std::borrow::Cow;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
 use memchr::memmem;
 
 use crate::spec::{is_ident_continue, is_ident_start};
@@ -98,9 +97,9 @@ impl RenderSummary {
 
 /// Substitutes `{{NAME}}` placeholders in one pass.
 ///
-/// Build one per variable set and reuse it for every file: construction
-/// compiles an automaton (a few microseconds for ten names), which costs more
-/// than rendering a 64 KiB file. Rendering takes `&self`, so one renderer can
+/// Build one per variable set and reuse it for every file (construction
+/// copies the variables; it is cheap, but there is no reason to repeat it).
+/// Rendering takes `&self`, so one renderer can
 /// serve many threads.
 ///
 /// # Grammar
@@ -118,8 +117,9 @@ impl RenderSummary {
 ///
 /// # Cost
 ///
-/// One `memchr::memmem` scan for `{{` (SIMD, tens of GB/s), and at each hit
-/// one anchored DFA match of `NAME}}` that touches only the name's bytes.
+/// One `memchr::memmem` scan for `{{` (SIMD, tens of GB/s); at each hit the
+/// name's bytes are scanned once and looked up by binary search among the
+/// sorted names. Construction sorts the names and copies the values.
 /// Output is written by copying the runs between placeholders, so the cost is
 /// linear in the input size plus the size of the values inserted.
 ///
@@ -145,10 +145,10 @@ impl RenderSummary {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Renderer {
-    /// Anchored DFA over `NAME}}` for every name with a value; pattern id
-    /// indexes `values`.
-    names: AhoCorasick,
-    values: Vec<Box<[u8]>>,
+    /// Names with a value, sorted, each with its value. Looked up by binary
+    /// search after the identifier scan (see `classify` for why not an
+    /// automaton).
+    names: Vec<(Box<[u8]>, Box<[u8]>)>,
     open: memmem::Finder<'static>,
     options: RenderOptions,
     vars: Variables,
@@ -171,30 +171,15 @@ impl Renderer {
     ///
     /// # Errors
     ///
-    /// [`RenderError::Build`] if the automaton exceeds its size limit (it
-    /// would take many thousands of names).
+    /// None today; the `Result` leaves room for limits on the variable set.
     pub fn new(vars: &Variables, options: RenderOptions) -> Result<Renderer, RenderError> {
-        let mut patterns = Vec::with_capacity(vars.len());
-        let mut values = Vec::with_capacity(vars.len());
-        for (name, value) in vars.iter() {
-            let mut p = Vec::with_capacity(name.len() + 2);
-            p.extend_from_slice(name.as_bytes());
-            p.extend_from_slice(b"}}");
-            patterns.push(p);
-            values.push(value.as_bytes().to_vec().into_boxed_slice());
-        }
-        // Prefilter off: each search starts exactly at a `{{` found by memmem
-        // and is anchored there, so a prefilter could only add overhead.
-        let names = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(MatchKind::LeftmostFirst)
-            .start_kind(StartKind::Anchored)
-            .prefilter(false)
-            .build(&patterns)
-            .map_err(|e| RenderError::Build(e.to_string()))?;
+        // `Variables` iterates in name order, so the table is sorted.
+        let names = vars
+            .iter()
+            .map(|(k, v)| (k.as_bytes().into(), v.as_bytes().into()))
+            .collect();
         Ok(Renderer {
             names,
-            values,
             open: memmem::Finder::new(b"{{").into_owned(),
             options,
             vars: vars.clone(),
@@ -300,13 +285,13 @@ impl Renderer {
         let mut pos = 0;
         while let Some(off) = self.open.find(&input[pos..]) {
             let at = pos + off;
-            match self.classify(input, at)? {
+            match self.classify(input, at) {
                 Hit::Known { id, end } => {
                     if !always_copy && !summary.changed() {
                         reserve_for(out, input);
                     }
                     out.extend_from_slice(&input[flushed..at]);
-                    out.extend_from_slice(&self.values[id]);
+                    out.extend_from_slice(&self.names[id].1);
                     summary.replaced += 1;
                     flushed = end;
                     pos = end;
@@ -355,41 +340,40 @@ impl Renderer {
     }
 
     /// Decides what the `{{` at `at` starts.
-    fn classify(&self, input: &[u8], at: usize) -> Result<Hit, RenderError> {
+    ///
+    /// Measured here (see `docs/performance.md`): an anchored aho-corasick
+    /// automaton over `NAME}}` cost 30–55 µs to build for ten names — more
+    /// than rendering 64 KiB — and a call per `{{`, which brace-heavy code
+    /// has many of. The identifier scan is needed anyway to tell an unknown
+    /// placeholder from text, so the known-name test is a binary search over
+    /// the sorted names after it, and most `{{` in code (followed by `{`, `}`
+    /// or a space) are rejected on their first byte.
+    fn classify(&self, input: &[u8], at: usize) -> Hit {
         let after = at + 2;
-        if let Some(m) = self.anchored(input, after)? {
-            return Ok(Hit::Known { id: m.0, end: m.1 });
+        let (start, escaped) = match input.get(after) {
+            Some(&c) if is_ident_start(c) => (after, false),
+            Some(b'\\') if input.get(after + 1).is_some_and(|&c| is_ident_start(c)) => {
+                (after + 1, true)
+            }
+            _ => return Hit::Text,
+        };
+        let end = ident_end(input, start);
+        if input.get(end..end + 2) != Some(b"}}") {
+            return Hit::Text;
         }
-        match input.get(after) {
-            Some(b'\\') => {
-                if self.anchored(input, after + 1)?.is_some() {
-                    let end = ident_end(input, after + 1) + 2;
-                    return Ok(Hit::Escaped { end });
-                }
-                Ok(Hit::Text)
-            }
-            Some(&c) if is_ident_start(c) => {
-                let end = ident_end(input, after);
-                if input.get(end..end + 2) == Some(b"}}") {
-                    Ok(Hit::Unknown { name: after..end })
-                } else {
-                    Ok(Hit::Text)
-                }
-            }
-            _ => Ok(Hit::Text),
+        let found = self.lookup(&input[start..end]);
+        match (found, escaped) {
+            (Some(id), false) => Hit::Known { id, end: end + 2 },
+            (Some(_), true) => Hit::Escaped { end: end + 2 },
+            (None, false) => Hit::Unknown { name: start..end },
+            (None, true) => Hit::Text,
         }
     }
 
-    /// Matches a known `NAME}}` starting exactly at `at`: (pattern id, end).
-    fn anchored(&self, input: &[u8], at: usize) -> Result<Option<(usize, usize)>, RenderError> {
-        if at >= input.len() {
-            return Ok(None);
-        }
-        let search = Input::new(input).range(at..).anchored(Anchored::Yes);
+    fn lookup(&self, name: &[u8]) -> Option<usize> {
         self.names
-            .try_find(search)
-            .map(|m| m.map(|m| (m.pattern().as_usize(), m.end())))
-            .map_err(|e| RenderError::Build(e.to_string()))
+            .binary_search_by(|(k, _)| (**k).cmp(name))
+            .ok()
     }
 }
 
