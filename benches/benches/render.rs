@@ -60,7 +60,13 @@ fn throughput(c: &mut Criterion) {
             })
         });
         group.bench_function("stencil_render_cow", |b| {
-            b.iter(|| black_box(stencil.render("corpus", black_box(&input)).expect("renders")))
+            b.iter(|| {
+                black_box(
+                    stencil
+                        .render("corpus", black_box(&input))
+                        .expect("renders"),
+                )
+            })
         });
         group.bench_function("aho_corasick_replace_all", |b| {
             b.iter(|| {
@@ -83,7 +89,11 @@ fn one_shot(c: &mut Criterion) {
     group.bench_function("stencil_build_and_render", |b| {
         b.iter(|| {
             let r = renderer();
-            black_box(r.render("corpus", black_box(&input)).expect("renders").len())
+            black_box(
+                r.render("corpus", black_box(&input))
+                    .expect("renders")
+                    .len(),
+            )
         })
     });
     group.bench_function("stencil_build_only", |b| b.iter(|| black_box(renderer())));

@@ -29,7 +29,10 @@ fn main() -> Result<(), RenderError> {
 
     println!("--- template ---\n{TEMPLATE}");
     let out = renderer.render("CLAUDE.md", TEMPLATE.as_bytes())?;
-    println!("--- rendered (strict) ---\n{}", String::from_utf8_lossy(&out));
+    println!(
+        "--- rendered (strict) ---\n{}",
+        String::from_utf8_lossy(&out)
+    );
 
     let typo = "Hello {{PROJECT_NAME}}, see {{PROJEKT_NAME}}\n";
     match renderer.render("typo.md", typo.as_bytes()) {
@@ -39,9 +42,15 @@ fn main() -> Result<(), RenderError> {
 
     let lenient = Renderer::new(&vars, RenderOptions::default().lenient())?;
     let (out, summary) = lenient.render_with_summary("typo.md", typo.as_bytes())?;
-    print!("--- lenient mode leaves it ---\n{}", String::from_utf8_lossy(&out));
+    print!(
+        "--- lenient mode leaves it ---\n{}",
+        String::from_utf8_lossy(&out)
+    );
     for left in &summary.left {
-        println!("left typo.md:{}:{} {{{{{}}}}}", left.line, left.column, left.name);
+        println!(
+            "left typo.md:{}:{} {{{{{}}}}}",
+            left.line, left.column, left.name
+        );
     }
 
     let err = spec.validate([("AUTHOR", "Ada")]).unwrap_err();

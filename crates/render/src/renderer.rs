@@ -148,11 +148,14 @@ pub struct Renderer {
     /// Names with a value, sorted, each with its value. Looked up by binary
     /// search after the identifier scan (see `classify` for why not an
     /// automaton).
-    names: Vec<(Box<[u8]>, Box<[u8]>)>,
+    names: Vec<(Name, Value)>,
     open: memmem::Finder<'static>,
     options: RenderOptions,
     vars: Variables,
 }
+
+type Name = Box<[u8]>;
+type Value = Box<[u8]>;
 
 /// Where a `{{` found by the scan leads.
 enum Hit {
@@ -371,9 +374,7 @@ impl Renderer {
     }
 
     fn lookup(&self, name: &[u8]) -> Option<usize> {
-        self.names
-            .binary_search_by(|(k, _)| (**k).cmp(name))
-            .ok()
+        self.names.binary_search_by(|(k, _)| (**k).cmp(name)).ok()
     }
 }
 
