@@ -1,12 +1,66 @@
-//! stencil keeps a catalogue of text artifacts and deploys project templates
-//! from it.
+//! stencil keeps a catalogue of text artifacts — skills, commands, agents,
+//! rule and context files — and deploys project templates from it: every
+//! file rendered with `{{VARIABLE}}` substitution and placed atomically.
 //!
-//! This crate is a facade over three independent crates, re-exported as
-//! modules:
+//! This crate is a facade over three crates that each do one job, re-exported
+//! as modules the way ripgrep's `grep` crate does:
 //!
 //! * [`render`] — single-pass `{{VARIABLE}}` substitution ([`stencil_render`]).
-//! * [`deploy`] — staged, atomic placement of files into a directory ([`stencil_deploy`]).
 //! * [`store`] — the catalogue on SQLite ([`stencil_store`]).
+//! * [`deploy`] — staged, atomic, recoverable placement ([`stencil_deploy`]).
+//!
+//! It adds only the operations that need all three: [`deploy_template`] and
+//! [`render_template`].
+//!
+//! # Example
+//!
+//! The whole flow: put artifacts in a catalogue, group them, make a template,
+//! deploy it.
+//!
+//! ```
+//! use stencil::deploy::{DeployOptions, OverwritePolicy};
+//! use stencil::store::{ArtifactKey, Catalog, NewArtifact, TemplateSpec, VariableDecl};
+//! use stencil::{PathProfile, TemplateDeployOptions, deploy_template};
+//!
+//! let catalog = Catalog::open_in_memory()?;
+//! let guide = ArtifactKey::parse("context_file:claude-md")?;
+//! let review = ArtifactKey::parse("command:review")?;
+//! catalog.put_artifact(
+//!     &NewArtifact::new(guide.clone())
+//!         .file("CLAUDE.md", "# {{PROJECT_NAME}}\n\nOwner: {{TEAM}}. Since {{DATE}}.\n"),
+//! )?;
+//! catalog.put_artifact(
+//!     &NewArtifact::new(review.clone())
+//!         .file(".claude/commands/review.md", "Review {{PROJECT_NAME}}; CI uses ${{ github.ref }}.\n"),
+//! )?;
+//! catalog.create_collection("starter", "every project")?;
+//! catalog.add_to_collection("starter", &[guide.clone(), review.clone()])?;
+//! catalog.create_template(
+//!     &TemplateSpec::new("starter")
+//!         .collection("starter")
+//!         .entity(guide, true)
+//!         .entity(review, false)
+//!         .variable(VariableDecl::optional("TEAM", "platform")),
+//! )?;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let project = dir.path().join("rocket");
+//! let options = TemplateDeployOptions::new()
+//!     .profile(PathProfile::Codex)
+//!     .deploy_options(DeployOptions::new().overwrite(OverwritePolicy::Fail));
+//! let report = deploy_template(&catalog, "starter", &project, [("PROJECT_NAME", "rocket")], &options)?;
+//!
+//! assert_eq!(report.deploy.written.len(), 2);
+//! let review = std::fs::read_to_string(project.join(".codex/commands/review.md"))?;
+//! assert_eq!(review, "Review rocket; CI uses ${{ github.ref }}.\n");
+//! assert!(std::fs::read_to_string(project.join("CLAUDE.md"))?.contains("Owner: platform."));
+//! println!("{}", report.summary());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Crate features
+//!
+//! This crate has no optional features of its own.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -14,3 +68,14 @@
 pub use stencil_deploy as deploy;
 pub use stencil_render as render;
 pub use stencil_store as store;
+
+mod error;
+mod profile;
+mod template;
+
+pub use crate::error::Error;
+pub use crate::profile::{KNOWN_ROOTS, PathProfile};
+pub use crate::template::{
+    EXECUTABLE_MODE, RenderedFile, RenderedFileSummary, TemplateDeployOptions,
+    TemplateDeployReport, base_spec, deploy_template, render_template, template_spec,
+};

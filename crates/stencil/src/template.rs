@@ -1,0 +1,418 @@
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::deploy::{self, DeployOptions, DeployPlan, DeployReport, RelPath};
+use crate::render::{
+    LeftPlaceholder, RenderOptions, Renderer, UnknownPolicy, VariableSpec, VariableSpecBuilder,
+    Variables, today,
+};
+use crate::store::{ArtifactKey, Catalog, Template};
+use crate::{Error, PathProfile};
+
+/// Mode given to files stored as executable; others get the deploy crate's
+/// default (0644). Both are then subject to the process umask.
+pub const EXECUTABLE_MODE: u32 = 0o755;
+
+/// The variables every template accepts, from the system stencil replaces:
+/// `PROJECT_NAME` (required, not blank), `PROJECT_DESCRIPTION`, `AUTHOR`,
+/// `ARCHITECTURE_DESCRIPTION` (optional), `DATE` (defaults to today,
+/// `YYYY-MM-DD`).
+///
+/// A template's own declared variables extend (and may override) these.
+pub fn base_spec() -> VariableSpecBuilder {
+    VariableSpec::builder()
+        .required("PROJECT_NAME")
+        .optional("PROJECT_DESCRIPTION")
+        .optional("AUTHOR")
+        .optional("ARCHITECTURE_DESCRIPTION")
+        .default_with("DATE", today)
+}
+
+/// The spec for `template`: [`base_spec`] extended by its declared variables.
+///
+/// # Errors
+///
+/// [`Error::Render`] when a declared name is not a valid variable name.
+pub fn template_spec(template: &Template) -> Result<VariableSpec, Error> {
+    let mut spec = base_spec();
+    for var in &template.variables {
+        spec = match (&var.default, var.required) {
+            (Some(default), _) => spec.default_value(&var.name, default.clone()),
+            (None, true) => spec.required(&var.name),
+            (None, false) => spec.optional(&var.name),
+        };
+    }
+    Ok(spec.build()?)
+}
+
+/// How to render and deploy a template. `TemplateDeployOptions::default()`
+/// deploys every entity, keeps stored paths, is strict about placeholders and
+/// uses the deploy crate's defaults (skip existing files, no fsync).
+#[derive(Clone, Default)]
+pub struct TemplateDeployOptions {
+    selection: Option<Vec<String>>,
+    profile: PathProfile,
+    lenient: bool,
+    deploy: DeployOptions,
+}
+
+impl fmt::Debug for TemplateDeployOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TemplateDeployOptions")
+            .field("selection", &self.selection)
+            .field("profile", &self.profile)
+            .field("lenient", &self.lenient)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TemplateDeployOptions {
+    /// Every entity, stored paths, strict, deploy defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Deploys only these entities (`type:name` keys). Every required entity
+    /// must be among them and every key must name an entity of the template.
+    pub fn select<I, S>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.selection = Some(keys.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Deploys every entity (the default).
+    pub fn select_all(mut self) -> Self {
+        self.selection = None;
+        self
+    }
+
+    /// Rewrites known assistant roots to this profile's root.
+    pub fn profile(mut self, profile: PathProfile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Leaves unknown placeholders as they are instead of failing; every one
+    /// left is listed in the report.
+    pub fn lenient(mut self, yes: bool) -> Self {
+        self.lenient = yes;
+        self
+    }
+
+    /// The deploy crate's options: overwrite policy, durability, dry run,
+    /// workers, observer.
+    pub fn deploy_options(mut self, options: DeployOptions) -> Self {
+        self.deploy = options;
+        self
+    }
+}
+
+/// One file of a rendered template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFile {
+    /// The artifact it comes from.
+    pub artifact: ArtifactKey,
+    /// The path as stored in the catalogue (before profile and rendering).
+    pub stored_path: String,
+    /// Where it goes, relative to the project root.
+    pub path: RelPath,
+    /// The rendered content (the stored bytes for verbatim and binary files).
+    pub contents: Vec<u8>,
+    /// The mode to create it with: [`EXECUTABLE_MODE`] for executables,
+    /// `None` for the default.
+    pub mode: Option<u32>,
+    /// Copied without rendering: marked verbatim in the catalogue, or binary.
+    pub verbatim: bool,
+    /// Unknown placeholders left in the content (lenient mode only).
+    pub left: Vec<LeftPlaceholder>,
+}
+
+/// What [`deploy_template`] did.
+#[derive(Debug, Clone)]
+pub struct TemplateDeployReport {
+    /// The template deployed.
+    pub template: String,
+    /// The project root.
+    pub project: PathBuf,
+    /// The files in deploy order, with where they went.
+    pub files: Vec<RenderedFileSummary>,
+    /// Placeholders left by a lenient deploy, per file, in deploy order.
+    pub left: Vec<(RelPath, LeftPlaceholder)>,
+    /// The deploy crate's report: written, overwritten, skipped, directories,
+    /// bytes, elapsed.
+    pub deploy: DeployReport,
+}
+
+/// One deployed file, without its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFileSummary {
+    /// The artifact it comes from.
+    pub artifact: ArtifactKey,
+    /// Where it went.
+    pub path: RelPath,
+    /// Copied without rendering.
+    pub verbatim: bool,
+}
+
+impl TemplateDeployReport {
+    /// A one-line summary, e.g. `deployed template "web" into ./app: 9
+    /// written, 1 skipped, 0 overwritten, 3 directories created, 12.0 KiB
+    /// in 2 ms`.
+    pub fn summary(&self) -> String {
+        let d = &self.deploy;
+        let mut line = format!(
+            "{} template \"{}\" into {}: {} written, {} skipped, {} overwritten, {} director{} created, {} in {} ms",
+            if d.dry_run { "dry run of" } else { "deployed" },
+            self.template,
+            self.project.display(),
+            d.written.len(),
+            d.skipped.len(),
+            d.overwritten.len(),
+            d.dirs_created.len(),
+            if d.dirs_created.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
+            human_bytes(d.bytes),
+            d.elapsed.as_millis(),
+        );
+        if !self.left.is_empty() {
+            line.push_str(&format!(
+                "; {} unknown placeholder{} left",
+                self.left.len(),
+                if self.left.len() == 1 { "" } else { "s" }
+            ));
+        }
+        line
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else if n < 1024 * 1024 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
+    }
+}
+
+/// Renders a template from the catalogue in memory; nothing is written.
+///
+/// Steps, each of which can fail with nothing done: load the template (in the
+/// catalogue's statement budget); validate `variables` against
+/// [`template_spec`]; check the selection (unknown keys and unselected
+/// required entities are errors); in deploy order, apply the path profile,
+/// render each file's path and content with one [`Renderer`], and validate
+/// the rendered path as a [`RelPath`] (so `PROJECT_NAME=../x` cannot escape).
+/// Files marked verbatim, and binary files, are copied as stored. Two files
+/// landing on the same path (also after case folding) are an error.
+///
+/// # Errors
+///
+/// See [`Error`].
+pub fn render_template<I, K, V>(
+    catalog: &Catalog,
+    template: &str,
+    variables: I,
+    options: &TemplateDeployOptions,
+) -> Result<Vec<RenderedFile>, Error>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Into<String>,
+{
+    let template = catalog.load_template(template)?;
+    let vars = template_spec(&template)?.validate(variables)?;
+    let files = render_loaded(&template, &vars, options)?;
+    // The same collision rule the deploy applies, checked here too so that
+    // tools scaffolding elsewhere get the same answer.
+    let mut plan = DeployPlan::new(".");
+    for f in &files {
+        plan.add(f.path.clone(), Vec::new(), f.mode)?;
+    }
+    Ok(files)
+}
+
+/// Renders a template from the catalogue and deploys it into `project_root`.
+///
+/// Runs every step of [`render_template`] first — nothing is created on disk,
+/// not even the project directory, until the template has loaded, the
+/// variables validated and every file rendered — then places the files with
+/// [`stencil_deploy::deploy`]: atomically, rolled back on error, recoverable
+/// after a crash, never outside the root.
+///
+/// # Example
+///
+/// ```
+/// use stencil::store::{ArtifactKey, Catalog, NewArtifact, TemplateSpec};
+/// use stencil::{TemplateDeployOptions, deploy_template};
+///
+/// let catalog = Catalog::open_in_memory()?;
+/// let rules = ArtifactKey::parse("rule_file:api")?;
+/// catalog.put_artifact(
+///     &NewArtifact::new(rules.clone()).file(".claude/rules/api.md", "# {{PROJECT_NAME}} API rules\n"),
+/// )?;
+/// catalog.create_template(&TemplateSpec::new("service").entity(rules, true))?;
+///
+/// let dir = tempfile::tempdir()?;
+/// let project = dir.path().join("rocket");
+/// let report = deploy_template(
+///     &catalog,
+///     "service",
+///     &project,
+///     [("PROJECT_NAME", "rocket")],
+///     &TemplateDeployOptions::new(),
+/// )?;
+/// assert_eq!(report.deploy.written.len(), 1);
+/// assert_eq!(
+///     std::fs::read_to_string(project.join(".claude/rules/api.md"))?,
+///     "# rocket API rules\n"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// See [`Error`]. On any error the project directory is as it was.
+pub fn deploy_template<I, K, V>(
+    catalog: &Catalog,
+    template: &str,
+    project_root: impl AsRef<Path>,
+    variables: I,
+    options: &TemplateDeployOptions,
+) -> Result<TemplateDeployReport, Error>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Into<String>,
+{
+    let project = project_root.as_ref().to_path_buf();
+    let loaded = catalog.load_template(template)?;
+    let vars = template_spec(&loaded)?.validate(variables)?;
+    let files = render_loaded(&loaded, &vars, options)?;
+    let mut plan = DeployPlan::new(&project);
+    let mut summaries = Vec::with_capacity(files.len());
+    let mut left = Vec::new();
+    for f in files {
+        left.extend(f.left.into_iter().map(|l| (f.path.clone(), l)));
+        summaries.push(RenderedFileSummary {
+            artifact: f.artifact,
+            path: f.path.clone(),
+            verbatim: f.verbatim,
+        });
+        plan.add(f.path, f.contents, f.mode)?;
+    }
+    let report = deploy::deploy(&plan, &options.deploy)?;
+    Ok(TemplateDeployReport {
+        template: loaded.name,
+        project,
+        files: summaries,
+        left,
+        deploy: report,
+    })
+}
+
+/// Steps 3–5 on a loaded template: selection, order, profile, rendering.
+fn render_loaded(
+    template: &Template,
+    vars: &Variables,
+    options: &TemplateDeployOptions,
+) -> Result<Vec<RenderedFile>, Error> {
+    let selected = select(template, options.selection.as_deref())?;
+    let policy = if options.lenient {
+        UnknownPolicy::Lenient
+    } else {
+        UnknownPolicy::Strict
+    };
+    // One renderer for every path and every file of the deploy.
+    let renderer = Renderer::new(vars, RenderOptions::new().unknown(policy))?;
+    let path_renderer = Renderer::new(vars, RenderOptions::new())?;
+    let mut out = Vec::new();
+    for entity in template
+        .entities
+        .iter()
+        .filter(|e| selected(e.artifact.to_string()))
+    {
+        let key = entity.artifact.to_string();
+        for file in &entity.files {
+            let profiled = options.profile.apply(&file.path);
+            // Paths are always strict: a path with a placeholder left in it
+            // would create a file literally named `{{X}}`.
+            let path_name = format!("{key}: path `{}`", file.path);
+            let rendered = path_renderer.render(&path_name, profiled.as_bytes())?;
+            let rendered = String::from_utf8_lossy(&rendered).into_owned();
+            let path = RelPath::new(&rendered).map_err(|source| Error::Path {
+                artifact: key.clone(),
+                path: rendered.clone(),
+                source,
+            })?;
+            let binary = Renderer::is_binary(&file.content);
+            let (contents, left, verbatim) = if file.verbatim || binary {
+                (file.content.clone(), Vec::new(), true)
+            } else {
+                let (contents, summary) =
+                    renderer.render_with_summary(path.as_str(), &file.content)?;
+                (contents.into_owned(), summary.left, false)
+            };
+            out.push(RenderedFile {
+                artifact: entity.artifact.clone(),
+                stored_path: file.path.clone(),
+                path,
+                contents,
+                mode: file.executable.then_some(EXECUTABLE_MODE),
+                verbatim,
+                left,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Checks a selection and returns the predicate that applies it.
+fn select<'a>(
+    template: &'a Template,
+    selection: Option<&'a [String]>,
+) -> Result<impl Fn(String) -> bool + 'a, Error> {
+    let chosen: Option<BTreeSet<String>> = match selection {
+        None => None,
+        Some(keys) => {
+            let have: BTreeSet<String> = template
+                .entities
+                .iter()
+                .map(|e| e.artifact.to_string())
+                .collect();
+            let unknown: Vec<String> = keys
+                .iter()
+                .filter(|k| !have.contains(k.as_str()))
+                .cloned()
+                .collect();
+            if !unknown.is_empty() {
+                return Err(Error::UnknownEntity {
+                    template: template.name.clone(),
+                    unknown,
+                });
+            }
+            let chosen: BTreeSet<String> = keys.iter().cloned().collect();
+            let missing: Vec<String> = template
+                .entities
+                .iter()
+                .filter(|e| e.required && !chosen.contains(&e.artifact.to_string()))
+                .map(|e| e.artifact.to_string())
+                .collect();
+            if !missing.is_empty() {
+                return Err(Error::MissingRequired {
+                    template: template.name.clone(),
+                    missing,
+                });
+            }
+            Some(chosen)
+        }
+    };
+    Ok(move |key: String| chosen.as_ref().is_none_or(|c| c.contains(&key)))
+}
