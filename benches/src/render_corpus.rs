@@ -10,8 +10,14 @@ pub const VARIABLES: [(&str, &str); 10] = [
     ("PROJECT_NAME", "rocket-launcher"),
     ("AUTHOR", "Ada Lovelace"),
     ("DATE", "2026-11-21"),
-    ("PROJECT_DESCRIPTION", "A service that launches rockets on schedule."),
-    ("ARCHITECTURE_DESCRIPTION", "hexagonal, with adapters for storage and queues"),
+    (
+        "PROJECT_DESCRIPTION",
+        "A service that launches rockets on schedule.",
+    ),
+    (
+        "ARCHITECTURE_DESCRIPTION",
+        "hexagonal, with adapters for storage and queues",
+    ),
     ("LICENSE", "MIT OR Apache-2.0"),
     ("REPO_URL", "https://example.com/rocket"),
     ("VERSION", "1.4.2"),
@@ -147,10 +153,16 @@ mod tests {
     fn corpora_have_the_stated_shape() {
         let md = markdown(64 * 1024, 200);
         assert_eq!(md.len(), 64 * 1024);
-        let n: usize = VARIABLES.iter().map(|(k, _)| count(&md, format!("{{{{{k}}}}}").as_bytes())).sum();
+        let n: usize = VARIABLES
+            .iter()
+            .map(|(k, _)| count(&md, format!("{{{{{k}}}}}").as_bytes()))
+            .sum();
         assert!((195..=200).contains(&n), "{n} placeholders");
         let big = markdown(1024 * 1024, 20);
-        let n: usize = VARIABLES.iter().map(|(k, _)| count(&big, format!("{{{{{k}}}}}").as_bytes())).sum();
+        let n: usize = VARIABLES
+            .iter()
+            .map(|(k, _)| count(&big, format!("{{{{{k}}}}}").as_bytes()))
+            .sum();
         assert!((18..=20).contains(&n), "{n} placeholders");
         let code = code(64 * 1024);
         assert!(count(&code, b"{") > 64 * 1024 / 20);
@@ -158,7 +170,9 @@ mod tests {
 
     #[test]
     fn baselines_agree_with_stencil_on_the_corpora() {
-        let vars = stencil::render::VariableSpec::open().validate(VARIABLES).unwrap();
+        let vars = stencil::render::VariableSpec::open()
+            .validate(VARIABLES)
+            .unwrap();
         let r = stencil::render::Renderer::new(&vars, Default::default()).unwrap();
         let regex = RegexLoop::new(&VARIABLES);
         let ac = AcReplaceAll::new(&VARIABLES);

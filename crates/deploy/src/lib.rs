@@ -1,7 +1,95 @@
-//! Staged, atomic, crash-recoverable placement of a file set into a project
-//! directory.
+//! Staged, atomic, crash-recoverable placement of a set of files into a
+//! project directory. Every file is written into a staging area inside the
+//! target root and renamed into place, so each path holds its old or its new
+//! content at every moment, a failure undoes everything, and a crash is
+//! repaired by the next deploy or by [`recover`].
 //!
-//! This crate is being built; it exposes nothing yet.
+//! A [`DeployPlan`] is a root and entries `(RelPath, bytes, mode)`;
+//! [`RelPath`] validates each path component by component. [`deploy`] runs
+//! the plan under [`DeployOptions`] (overwrite policy, durability, dry run,
+//! staging threads, a progress observer) and returns a [`DeployReport`].
+//!
+//! # Example
+//!
+//! ```
+//! use stencil_deploy::{deploy, DeployOptions, DeployPlan, OverwritePolicy, RelPath};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let root = dir.path().join("project");
+//! std::fs::create_dir(&root)?;
+//! std::fs::write(root.join("README.md"), "mine\n")?;
+//!
+//! let mut plan = DeployPlan::new(&root);
+//! plan.add(RelPath::new("README.md")?, "# template\n", None)?;
+//! plan.add(RelPath::new(".claude/commands/review.md")?, "Review {{this}}.\n", None)?;
+//! plan.add(RelPath::new("bin/setup")?, "#!/bin/sh\necho ok\n", Some(0o755))?;
+//!
+//! // The default policy skips files that already exist.
+//! let report = deploy(&plan, &DeployOptions::new())?;
+//! assert_eq!(report.skipped, [RelPath::new("README.md")?]);
+//! assert_eq!(report.written.len(), 2);
+//! assert_eq!(std::fs::read_to_string(root.join("README.md"))?, "mine\n");
+//!
+//! // Overwrite replaces it, atomically.
+//! let options = DeployOptions::new().overwrite(OverwritePolicy::Overwrite);
+//! let report = deploy(&plan, &options)?;
+//! assert_eq!(report.overwritten.len(), 3);
+//! assert_eq!(std::fs::read_to_string(root.join("README.md"))?, "# template\n");
+//!
+//! // No state is left behind.
+//! assert!(!root.join(".stencil").exists());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The contract
+//!
+//! Stated on [`deploy`] next to the code that keeps it, and proved by the
+//! tests named in the workspace's `docs/guarantees.md`:
+//!
+//! * `Ok`: every planned path holds the new content (and mode) or was skipped
+//!   by policy, and the report says which.
+//! * `Err`: the tree is byte-identical to before — files, contents, modes;
+//!   directories the deploy created are removed.
+//! * After a crash or kill at any point, the next [`deploy`] into the root, or
+//!   [`recover`], restores exactly the old tree (or completes the new one if
+//!   the commit point was passed), with no staging litter.
+//! * Each file is always either old or new content for any reader.
+//! * Nothing is written, created, renamed or removed outside the root,
+//!   whatever the plan's paths and whatever links exist or appear in it.
+//! * Deploys into one root are serialized by a lock.
+//!
+//! # Platform
+//!
+//! Linux. The fast path uses `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`
+//! and `renameat2(RENAME_NOREPLACE | RENAME_EXCHANGE)` through `rustix`; on
+//! kernels or file systems without them it falls back to a component-wise
+//! `openat(O_NOFOLLOW)` walk and `link`-based placement, which keep the same
+//! contract.
+//!
+//! # Crate features
+//!
+//! * `failpoints` — off by default, never for release builds. Adds
+//!   [`DeployOptions::failpoint`] to fail or "crash" at any step of the
+//!   protocol, and [`DeployOptions::force_portable`]; the crate's own tests
+//!   turn it on.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+mod deploy;
+mod error;
+mod journal;
+mod options;
+mod path;
+mod plan;
+mod report;
+mod sys;
+
+pub use crate::deploy::{deploy, recover};
+pub use crate::error::{DeployError, PathError, PlanError};
+pub use crate::options::{DeployEvent, DeployObserver, DeployOptions, Durability, OverwritePolicy};
+#[cfg(feature = "failpoints")]
+pub use crate::options::{FailAction, Failpoint, Step};
+pub use crate::path::{RelPath, STATE_DIR};
+pub use crate::plan::{DEFAULT_FILE_MODE, DeployPlan, PlanEntry};
+pub use crate::report::{DeployReport, RecoveryReport};

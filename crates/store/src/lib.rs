@@ -1,7 +1,81 @@
-//! The stencil catalogue: artifacts, collections, groups, tags and project
-//! templates, kept in SQLite with fixed statement budgets.
+//! The stencil catalogue: artifacts (skills, commands, agents, rule files…)
+//! with content-addressed, hash-verified files, grouped into collections,
+//! tagged, versioned and bundled into project templates, stored in SQLite.
+//! Every listing costs a fixed number of SQL statements whatever its size, and
+//! counts are kept by triggers and a count cache that every write invalidates.
 //!
-//! This crate is being built; it exposes nothing yet.
+//! # Example
+//!
+//! ```
+//! use stencil_store::{ArtifactKey, ArtifactQuery, Catalog, NewArtifact, TemplateSpec, VariableDecl};
+//!
+//! let catalog = Catalog::open_in_memory()?;
+//! let review = ArtifactKey::parse("skill:review")?;
+//! catalog.put_artifact(
+//!     &NewArtifact::new(review.clone())
+//!         .description("Review a pull request")
+//!         .file(".claude/skills/review/SKILL.md", "Review {{PROJECT}} carefully.\n")
+//!         .tag("quality"),
+//! )?;
+//! catalog.create_collection("starter", "What every project gets")?;
+//! catalog.add_to_collection("starter", &[review.clone()])?;
+//!
+//! // A page of artifacts with their tags and collections: at most 3 statements.
+//! let page = catalog.list_artifacts(&ArtifactQuery::new().tag("quality").limit(50))?;
+//! assert_eq!(page.items[0].collections[0].artifact_count, 1);
+//!
+//! // A template: entities in deploy order, declared variables.
+//! catalog.create_template(
+//!     &TemplateSpec::new("rust-service")
+//!         .entity(review, true)
+//!         .variable(VariableDecl::required("PROJECT")),
+//! )?;
+//! let template = catalog.load_template("rust-service")?;
+//! let file = &template.entities[0].files[0];
+//! assert_eq!(file.path, ".claude/skills/review/SKILL.md");
+//! assert_eq!(file.content, b"Review {{PROJECT}} carefully.\n");
+//! # Ok::<(), stencil_store::Error>(())
+//! ```
+//!
+//! # Statement budgets
+//!
+//! [`Catalog::stats`] counts the SQL statements run (from SQLite's profile
+//! hook), so the budgets below are asserted by the crate's tests at page sizes
+//! 1, 50 and 500:
+//!
+//! | read | statements |
+//! |---|---|
+//! | [`Catalog::list_artifacts`] (with tags and collections) | ≤ 3 |
+//! | [`Catalog::list_collections`] (with counts) | ≤ 2 |
+//! | [`Catalog::collection`] (with groups) | ≤ 2 |
+//! | [`Catalog::load_template`] (with variables, entities, files) | ≤ 3 |
+//! | [`Catalog::facets`] | ≤ 2 (0 on a cache hit) |
+//!
+//! # Crate features
+//!
+//! This crate has no optional features. SQLite is compiled in (rusqlite's
+//! `bundled`); the SQL is built with sea-query behind a [`Backend`] enum so a
+//! PostgreSQL backend can later reuse every query.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+mod backend;
+mod binder;
+mod cache;
+mod catalog;
+mod cursor;
+mod error;
+mod model;
+mod queries;
+
+pub use backend::Backend;
+pub use catalog::{Catalog, CatalogBuilder};
+pub use error::{Error, ObjectKind, Result};
+pub use model::{
+    Artifact, ArtifactFile, ArtifactKey, ArtifactPage, ArtifactQuery, ArtifactSort,
+    ArtifactSummary, ArtifactVersion, CollectionDetail, CollectionPage, CollectionRef,
+    CollectionSummary, CountDrift, EntitySpec, Facets, GroupSummary, ImportReport, MAX_NAME_LEN,
+    MAX_PAGE_LIMIT, MembershipReport, NewArtifact, NewFile, PutOutcome, Stats, TagCount, Template,
+    TemplateEntity, TemplateSpec, TemplateSummary, VariableDecl, validate_type,
+};

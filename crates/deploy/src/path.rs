@@ -1,0 +1,292 @@
+//! Component-wise validation of the relative paths a plan may name.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use crate::error::PathError;
+
+/// The directory, directly under the project root, where stencil keeps its
+/// lock, journal and staging area. No planned path may lie inside it.
+pub const STATE_DIR: &str = ".stencil";
+
+/// The longest file name ext4, XFS, btrfs, APFS and NTFS all accept.
+const MAX_COMPONENT_BYTES: usize = 255;
+
+/// Device names Windows reserves in every directory, with or without an
+/// extension (`CON`, `con.txt`, `Nul.tar.gz`). The superscript digits are
+/// reserved too (Windows treats `COM¹` like `COM1`).
+const RESERVED: &[&str] = &[
+    "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "COM0", "COM1", "COM2", "COM3", "COM4",
+    "COM5", "COM6", "COM7", "COM8", "COM9", "COM¹", "COM²", "COM³", "LPT0", "LPT1", "LPT2", "LPT3",
+    "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "LPT¹", "LPT²", "LPT³",
+];
+
+/// A validated path relative to the project root, in normal form.
+///
+/// Validation is component-wise, never a substring test: `notes..md` and
+/// `a..b/c` are accepted because no component *is* `..`. A `RelPath`
+/// guarantees, for every platform a project might later be checked out on:
+///
+/// * it is not empty and not absolute, and has no `..` component;
+/// * it contains no NUL, no backslash and no `:` (so no drive letter, UNC or
+///   verbatim prefix, and no NTFS stream name);
+/// * no component is a Windows reserved device name (`CON`, `nul.txt`,
+///   `COM1.log`, …), ends in a dot or a space, or is longer than 255 bytes;
+/// * it does not lie inside [`STATE_DIR`] (compared ignoring case).
+///
+/// The normal form drops `.` components and repeated or trailing slashes:
+/// `./a//b/` becomes `a/b`.
+///
+/// A `RelPath` says nothing about symbolic links: those are checked at
+/// write time, when the deploy resolves each parent directory without
+/// following any link.
+///
+/// ```
+/// use stencil_deploy::RelPath;
+///
+/// assert_eq!(RelPath::new("./docs//notes..md")?.as_str(), "docs/notes..md");
+/// assert!(RelPath::new("docs/../../etc/passwd").is_err());
+/// assert!(RelPath::new("C:/Windows").is_err());
+/// assert!(RelPath::new("aux.md").is_err());
+/// # Ok::<(), stencil_deploy::PathError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RelPath(String);
+
+impl RelPath {
+    /// Validate and normalise `path`. See the type's documentation for the
+    /// rules; the error names the offending component.
+    pub fn new(path: &str) -> Result<RelPath, PathError> {
+        let owned = || path.to_owned();
+        if path.contains('\0') {
+            return Err(PathError::Nul { path: owned() });
+        }
+        if path.contains('\\') {
+            return Err(PathError::Backslash { path: owned() });
+        }
+        if path.contains(':') {
+            return Err(PathError::Colon { path: owned() });
+        }
+        if path.starts_with('/') {
+            return Err(PathError::Absolute { path: owned() });
+        }
+        let mut normal = String::with_capacity(path.len());
+        for component in path.split('/') {
+            if component.is_empty() || component == "." {
+                continue;
+            }
+            if component == ".." {
+                return Err(PathError::ParentDir { path: owned() });
+            }
+            if component.len() > MAX_COMPONENT_BYTES {
+                return Err(PathError::TooLong {
+                    path: owned(),
+                    len: component.len(),
+                });
+            }
+            if component.ends_with('.') || component.ends_with(' ') {
+                return Err(PathError::TrailingDotOrSpace {
+                    path: owned(),
+                    component: component.to_owned(),
+                });
+            }
+            if is_reserved(component) {
+                return Err(PathError::Reserved {
+                    path: owned(),
+                    component: component.to_owned(),
+                });
+            }
+            if normal.is_empty() && component.eq_ignore_ascii_case(STATE_DIR) {
+                return Err(PathError::StateDir { path: owned() });
+            }
+            if !normal.is_empty() {
+                normal.push('/');
+            }
+            normal.push_str(component);
+        }
+        if normal.is_empty() {
+            return Err(PathError::Empty { path: owned() });
+        }
+        Ok(RelPath(normal))
+    }
+
+    /// The normal form, components separated by `/`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The normal form as a relative [`Path`], ready to join onto a root.
+    pub fn as_path(&self) -> &Path {
+        Path::new(&self.0)
+    }
+
+    /// The components, outermost first.
+    pub fn components(&self) -> impl Iterator<Item = &str> {
+        self.0.split('/')
+    }
+
+    /// The last component: the file's name.
+    pub fn file_name(&self) -> &str {
+        self.split().1
+    }
+
+    /// Everything before the last component (`""` for a file directly in
+    /// the root), in normal form.
+    pub fn parent_str(&self) -> &str {
+        self.split().0
+    }
+
+    fn split(&self) -> (&str, &str) {
+        match self.0.rfind('/') {
+            Some(i) => (&self.0[..i], &self.0[i + 1..]),
+            None => ("", &self.0),
+        }
+    }
+
+    /// Wrap a string already in normal form (a prefix of a valid path).
+    pub(crate) fn from_normal(normal: &str) -> RelPath {
+        RelPath(normal.to_owned())
+    }
+
+    /// The key two paths collide under on a case-insensitive file system
+    /// (macOS and Windows defaults).
+    pub(crate) fn folded(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+fn is_reserved(component: &str) -> bool {
+    // Windows ignores everything from the first dot, and trailing spaces
+    // before it: `CON .txt` opens the console too.
+    let stem = component.split('.').next().unwrap_or(component);
+    let stem = stem.trim_end_matches(' ');
+    RESERVED
+        .iter()
+        .any(|name| name.to_uppercase() == stem.to_uppercase())
+}
+
+impl fmt::Display for RelPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for RelPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl AsRef<str> for RelPath {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for RelPath {
+    fn as_ref(&self) -> &Path {
+        self.as_path()
+    }
+}
+
+impl FromStr for RelPath {
+    type Err = PathError;
+
+    fn from_str(s: &str) -> Result<RelPath, PathError> {
+        RelPath::new(s)
+    }
+}
+
+impl TryFrom<&str> for RelPath {
+    type Error = PathError;
+
+    fn try_from(s: &str) -> Result<RelPath, PathError> {
+        RelPath::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_dots_and_slashes() {
+        for (input, want) in [
+            ("a", "a"),
+            ("./a", "a"),
+            ("a//b", "a/b"),
+            ("a/./b/", "a/b"),
+            ("././a///b/.", "a/b"),
+            ("notes..md", "notes..md"),
+            ("a..b/c", "a..b/c"),
+            (".hidden", ".hidden"),
+            ("...x", "...x"),
+            (".stencilrc", ".stencilrc"),
+            ("docs/.stencil/x", "docs/.stencil/x"),
+            ("CONSOLE.md", "CONSOLE.md"),
+            ("com10", "com10"),
+        ] {
+            assert_eq!(
+                RelPath::new(input).map(|p| p.0),
+                Ok(want.to_owned()),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn splits_parent_and_name() {
+        let p = RelPath::new("a/b/c.md").unwrap();
+        assert_eq!((p.parent_str(), p.file_name()), ("a/b", "c.md"));
+        let p = RelPath::new("top.md").unwrap();
+        assert_eq!((p.parent_str(), p.file_name()), ("", "top.md"));
+        assert_eq!(p.components().collect::<Vec<_>>(), ["top.md"]);
+    }
+
+    #[test]
+    fn rejects_each_rule_with_its_own_error() {
+        use PathError as E;
+        let kind = |s: &str| match RelPath::new(s) {
+            Err(E::Empty { .. }) => "empty",
+            Err(E::Absolute { .. }) => "absolute",
+            Err(E::ParentDir { .. }) => "parent",
+            Err(E::Nul { .. }) => "nul",
+            Err(E::Backslash { .. }) => "backslash",
+            Err(E::Colon { .. }) => "colon",
+            Err(E::Reserved { .. }) => "reserved",
+            Err(E::TrailingDotOrSpace { .. }) => "trailing",
+            Err(E::TooLong { .. }) => "long",
+            Err(E::StateDir { .. }) => "state",
+            Ok(_) => "ok",
+        };
+        assert_eq!(kind(""), "empty");
+        assert_eq!(kind("./"), "empty");
+        assert_eq!(kind("/etc/passwd"), "absolute");
+        assert_eq!(kind("a/../b"), "parent");
+        assert_eq!(kind("a\0b"), "nul");
+        assert_eq!(kind("..\\x"), "backslash");
+        assert_eq!(kind("C:foo"), "colon");
+        assert_eq!(kind("a:stream"), "colon");
+        assert_eq!(kind("x/CON"), "reserved");
+        assert_eq!(kind("nul.txt"), "reserved");
+        assert_eq!(kind("Com1.tar.gz"), "reserved");
+        assert_eq!(kind("LPT¹"), "reserved");
+        assert_eq!(kind("aux .md"), "reserved");
+        assert_eq!(kind("dir./x"), "trailing");
+        assert_eq!(kind("x/name "), "trailing");
+        assert_eq!(kind(&"a".repeat(256)), "long");
+        assert_eq!(kind(&"a".repeat(255)), "ok");
+        assert_eq!(kind(".stencil/x"), "state");
+        assert_eq!(kind("./.STENCIL"), "state");
+    }
+
+    #[test]
+    fn error_names_the_component() {
+        let err = RelPath::new("docs/con.md").unwrap_err().to_string();
+        assert!(
+            err.contains("docs/con.md") && err.contains("`con.md`"),
+            "{err}"
+        );
+    }
+}

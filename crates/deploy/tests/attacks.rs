@@ -1,0 +1,378 @@
+//! The path attack corpus: whatever a plan names and whatever links exist
+//! or appear inside the root, nothing is written, created, renamed or
+//! removed outside it. Each case checks a sentinel directory beside the root.
+
+mod common;
+
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use stencil_deploy::{
+    DeployError, DeployEvent, DeployOptions, DeployPlan, Durability, OverwritePolicy, RelPath,
+    deploy, recover,
+};
+
+/// A root and, beside it, a sentinel directory with a file in it.
+struct Arena {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    sentinel: PathBuf,
+    sentinel_before: Snapshot,
+}
+
+impl Arena {
+    fn new() -> Arena {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        let sentinel = dir.path().join("sentinel");
+        std::fs::create_dir(&root).unwrap();
+        write(&sentinel, "precious.md", "do not touch");
+        write(&sentinel, "sub/x.md", "do not touch");
+        let sentinel_before = snapshot(&sentinel);
+        Arena {
+            _dir: dir,
+            root,
+            sentinel,
+            sentinel_before,
+        }
+    }
+
+    /// Nothing outside the root changed: not the sentinel, and nothing new
+    /// beside the root.
+    fn check(&self, case: &str) {
+        assert_eq!(
+            snapshot(&self.sentinel),
+            self.sentinel_before,
+            "{case}: sentinel changed"
+        );
+        let beside: Vec<_> = std::fs::read_dir(self.root.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        let mut beside = beside;
+        beside.sort();
+        assert_eq!(
+            beside,
+            ["root", "sentinel"],
+            "{case}: something appeared beside the root"
+        );
+    }
+}
+
+/// Spellings that must be refused by `RelPath::new` itself.
+const REFUSED: &[&str] = &[
+    "",
+    ".",
+    "./",
+    "//",
+    "..",
+    "../",
+    "../x",
+    "../../etc/passwd",
+    "a/../../x",
+    "a/./../x",
+    "./../x",
+    "a/b/../../../x",
+    "a//..//x",
+    "/etc/passwd",
+    "/",
+    "//server/share/x",
+    "/../x",
+    "C:",
+    "C:x",
+    "C:/x",
+    "c:\\x",
+    "D:../x",
+    "\\\\server\\share\\x",
+    "\\\\?\\C:\\x",
+    "\\\\.\\device",
+    "..\\x",
+    "a\\..\\..\\x",
+    "a\\b",
+    "file.md:stream",
+    "x\0y",
+    "x/\0",
+    "CON",
+    "con.md",
+    "a/PRN.txt",
+    "AUX",
+    "NUL.tar.gz",
+    "com1",
+    "COM9.log",
+    "lpt3.md",
+    "LPT¹",
+    "conin$",
+    "x/CONOUT$.txt",
+    "dir./x",
+    "dir /x",
+    "x/name.",
+    "x/name ",
+    "...",
+    ".stencil",
+    ".stencil/deploy-journal",
+    ".STENCIL/x",
+    "./.stencil/deploy.lock",
+];
+
+#[test]
+fn hostile_spellings_are_refused_by_relpath() {
+    let arena = Arena::new();
+    for case in REFUSED {
+        assert!(RelPath::new(case).is_err(), "{case:?} was accepted");
+    }
+    arena.check("spellings");
+}
+
+#[test]
+fn names_that_merely_contain_dots_are_accepted_and_stay_inside() {
+    let arena = Arena::new();
+    let names = [
+        "notes..md",
+        "a..b/c",
+        "..hidden",
+        "x/..y",
+        "v1.2..3/..md",
+        "a/...b",
+    ];
+    let mut plan = DeployPlan::new(&arena.root);
+    for name in names {
+        plan.add(RelPath::new(name).unwrap(), name, None).unwrap();
+    }
+    deploy(&plan, &DeployOptions::new()).unwrap();
+    for name in names {
+        assert_eq!(read(&arena.root, name), name);
+    }
+    arena.check("dots");
+}
+
+/// Plant `link` (relative to the root) pointing at `target`, then deploy
+/// `paths` under every policy: each must be refused or stay inside.
+fn link_case(case: &str, link: &str, target: &dyn Fn(&Arena) -> PathBuf, paths: &[&str]) {
+    for policy in [
+        OverwritePolicy::Skip,
+        OverwritePolicy::Overwrite,
+        OverwritePolicy::Fail,
+    ] {
+        for portable in [false, true] {
+            let arena = Arena::new();
+            let link_path = arena.root.join(link);
+            std::fs::create_dir_all(link_path.parent().unwrap()).unwrap();
+            symlink(target(&arena), &link_path).unwrap();
+            let before = snapshot(&arena.root);
+            let mut plan = DeployPlan::new(&arena.root);
+            for p in paths {
+                plan.add(RelPath::new(p).unwrap(), "evil", None).unwrap();
+            }
+            let options = DeployOptions::new()
+                .overwrite(policy)
+                .force_portable(portable);
+            let label = format!("{case} {policy:?} portable={portable}");
+            match deploy(&plan, &options) {
+                Err(DeployError::SymlinkInPath { .. }) => {
+                    assert_eq!(snapshot(&arena.root), before, "{label}")
+                }
+                Err(e) => panic!("{label}: unexpected error {e}"),
+                Ok(_) => panic!("{label}: deployed through a link"),
+            }
+            arena.check(&label);
+        }
+    }
+}
+
+fn to_sentinel(a: &Arena) -> PathBuf {
+    a.sentinel.clone()
+}
+
+fn to_sentinel_sub(a: &Arena) -> PathBuf {
+    a.sentinel.join("sub")
+}
+
+fn dangling(a: &Arena) -> PathBuf {
+    a.sentinel.join("does-not-exist")
+}
+
+fn relative_up(_: &Arena) -> PathBuf {
+    PathBuf::from("../../sentinel")
+}
+
+fn relative_up_far(_: &Arena) -> PathBuf {
+    PathBuf::from("../../../../../../../../tmp")
+}
+
+fn to_etc(_: &Arena) -> PathBuf {
+    PathBuf::from("/etc")
+}
+
+fn inside_root(a: &Arena) -> PathBuf {
+    a.root.join("real")
+}
+
+#[test]
+fn an_intermediate_link_to_outside_is_refused() {
+    link_case("abs link", "docs", &to_sentinel, &["docs/x.md"]);
+    link_case(
+        "abs link, deep",
+        "docs",
+        &to_sentinel,
+        &["docs/sub/new/x.md"],
+    );
+    link_case(
+        "abs link to existing file",
+        "docs",
+        &to_sentinel,
+        &["docs/precious.md"],
+    );
+    link_case("link to /etc", "etc", &to_etc, &["etc/passwd-stencil"]);
+    link_case("nested link", "a/b", &to_sentinel_sub, &["a/b/x.md"]);
+}
+
+#[test]
+fn a_dangling_intermediate_link_is_refused() {
+    link_case("dangling", "docs", &dangling, &["docs/x.md"]);
+    link_case("dangling, deep", "docs", &dangling, &["docs/new/x.md"]);
+}
+
+#[test]
+fn a_relative_intermediate_link_is_refused() {
+    link_case("relative ../..", "a/docs", &relative_up, &["a/docs/x.md"]);
+    link_case("relative far up", "docs", &relative_up_far, &["docs/x.md"]);
+}
+
+#[test]
+fn even_a_link_that_stays_inside_the_root_is_not_followed() {
+    let arena = Arena::new();
+    std::fs::create_dir(arena.root.join("real")).unwrap();
+    drop(arena);
+    link_case("inside link", "alias", &inside_root, &["alias/x.md"]);
+}
+
+#[test]
+fn a_state_directory_that_is_a_link_is_refused() {
+    for (name, target) in [
+        ("link to sentinel", to_sentinel as fn(&Arena) -> PathBuf),
+        ("dangling", dangling),
+    ] {
+        let arena = Arena::new();
+        symlink(target(&arena), arena.root.join(".stencil")).unwrap();
+        let err = deploy(
+            &plan_of(&arena.root, &[("a.md", "x")]),
+            &DeployOptions::new(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, DeployError::StateDir { .. }),
+            "{name}: {err:?}"
+        );
+        assert!(
+            matches!(recover(&arena.root), Err(DeployError::StateDir { .. })),
+            "{name}"
+        );
+        assert!(!arena.root.join("a.md").exists());
+        arena.check(name);
+    }
+}
+
+#[test]
+fn a_lock_file_that_is_a_link_is_refused() {
+    let arena = Arena::new();
+    std::fs::create_dir(arena.root.join(".stencil")).unwrap();
+    symlink(
+        arena.sentinel.join("precious.md"),
+        arena.root.join(".stencil/deploy.lock"),
+    )
+    .unwrap();
+    let err = deploy(
+        &plan_of(&arena.root, &[("a.md", "x")]),
+        &DeployOptions::new(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, DeployError::StateDir { .. }), "{err:?}");
+    arena.check("lock link");
+}
+
+#[test]
+fn a_leaf_link_to_outside_is_replaced_or_skipped_never_followed() {
+    for policy in [OverwritePolicy::Skip, OverwritePolicy::Overwrite] {
+        let arena = Arena::new();
+        symlink(arena.sentinel.join("precious.md"), arena.root.join("a.md")).unwrap();
+        symlink("../sentinel/new.md", arena.root.join("b.md")).unwrap();
+        let plan = plan_of(&arena.root, &[("a.md", "evil"), ("b.md", "evil")]);
+        deploy(&plan, &DeployOptions::new().overwrite(policy)).unwrap();
+        arena.check(&format!("leaf link {policy:?}"));
+    }
+}
+
+/// Swap a directory for a link to the sentinel between preflight and
+/// placement (from the observer, which runs inside the deploy).
+fn swap_case(swap_on: &'static str, portable: bool) {
+    let arena = Arena::new();
+    write(&arena.root, "docs/old.md", "old");
+    let root = arena.root.clone();
+    let sentinel = arena.sentinel.clone();
+    let swapped = std::sync::atomic::AtomicBool::new(false);
+    let options = DeployOptions::new()
+        .overwrite(OverwritePolicy::Overwrite)
+        .durability(Durability::None)
+        .workers(1)
+        .force_portable(portable)
+        .observer(move |e: &DeployEvent<'_>| {
+            let now = match e {
+                DeployEvent::Planned { .. } => swap_on == "planned",
+                DeployEvent::Staged { done: 1, .. } => swap_on == "staged",
+                DeployEvent::Placed { done: 1, .. } => swap_on == "placed",
+                _ => false,
+            };
+            if now && !swapped.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                std::fs::rename(root.join("docs"), root.join("docs.moved")).unwrap();
+                symlink(&sentinel, root.join("docs")).unwrap();
+            }
+        });
+    // "a.md" sorts before "docs/…", so with swap_on == "placed" the swap
+    // happens after one file is in place.
+    let plan = plan_of(
+        &arena.root,
+        &[
+            ("a.md", "n"),
+            ("docs/old.md", "evil"),
+            ("docs/new.md", "evil"),
+            ("docs/sub/x.md", "evil"),
+        ],
+    );
+    let result = deploy(&plan, &options);
+    let label = format!("swap on {swap_on}, portable={portable}");
+    assert!(
+        matches!(result, Err(DeployError::SymlinkInPath { .. })),
+        "{label}: {result:?}"
+    );
+    arena.check(&label);
+    // Rolled back: no planned file is anywhere in the root, and the moved
+    // directory keeps its old file. (A directory the deploy created inside
+    // the moved one before the swap stays where the other process took it:
+    // reaching it would mean following the link.)
+    assert!(!arena.root.join("a.md").exists(), "{label}");
+    assert_eq!(read(&arena.root, "docs.moved/old.md"), "old", "{label}");
+    for (path, node) in snapshot(&arena.root) {
+        match node {
+            Node::File { bytes, .. } => assert_ne!(bytes, b"evil", "{label}: {path:?}"),
+            Node::Dir { .. } => {
+                let under_moved = path.starts_with("docs.moved");
+                assert!(
+                    under_moved || path == Path::new("docs.moved"),
+                    "{label}: {path:?}"
+                );
+            }
+            Node::Link { .. } => assert_eq!(path, Path::new("docs"), "{label}"),
+        }
+    }
+    assert!(!arena.root.join(".stencil").exists(), "{label}: litter");
+}
+
+#[test]
+fn a_link_swapped_in_after_preflight_is_not_followed() {
+    for portable in [false, true] {
+        for swap_on in ["planned", "staged", "placed"] {
+            swap_case(swap_on, portable);
+        }
+    }
+}

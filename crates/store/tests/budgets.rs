@@ -1,0 +1,190 @@
+//! Statement budgets: the same read at page sizes 1, 50 and 500 runs the same
+//! number of statements, within the budget stated in the crate docs.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{cost, seed};
+use stencil_store::{ArtifactQuery, ArtifactSort, Catalog, TemplateSpec, VariableDecl};
+
+fn uncached() -> Catalog {
+    // TTL 0: every count read queries, so budgets are measured on misses.
+    Catalog::builder()
+        .cache_ttl(Duration::ZERO)
+        .open_in_memory()
+        .unwrap()
+}
+
+fn assert_budget(what: &str, costs: &[u64], budget: u64) {
+    assert!(
+        costs.iter().all(|&c| c == costs[0]),
+        "{what}: statements vary with size: {costs:?}"
+    );
+    assert!(
+        costs[0] <= budget,
+        "{what}: {} statements, budget {budget}",
+        costs[0]
+    );
+    assert!(
+        costs[0] > 0,
+        "{what}: no statement was counted; the counter is broken"
+    );
+}
+
+#[test]
+fn artifact_pages_cost_the_same_at_every_size_within_three_statements() {
+    let catalog = uncached();
+    seed(&catalog, 1200, 8);
+    let queries = [
+        ArtifactQuery::new(),
+        ArtifactQuery::new().sort(ArtifactSort::RecentlyUpdated),
+        ArtifactQuery::new().kind("skill").kind("agent"),
+        ArtifactQuery::new().tag("common").tag("t1"),
+        ArtifactQuery::new().collection("c003"),
+        ArtifactQuery::new().search("a0"),
+        ArtifactQuery::new()
+            .kind("skill")
+            .kind("command")
+            .tag("common")
+            .collection("c001")
+            .search("a"),
+    ];
+    for q in queries {
+        let mut costs = Vec::new();
+        for limit in [1, 50, 500] {
+            let (page, n) = cost(&catalog, || {
+                catalog.list_artifacts(&q.clone().limit(limit)).unwrap()
+            });
+            assert!(
+                !page.items.is_empty(),
+                "{q:?} matched nothing; the test data is wrong"
+            );
+            assert!(
+                page.items
+                    .iter()
+                    .all(|a| !a.tags.is_empty() && a.collections.len() == 2)
+            );
+            costs.push(n);
+            // The second page (keyset position) costs the same too.
+            if let Some(cursor) = page.next_cursor {
+                let (_, n) = cost(&catalog, || {
+                    catalog
+                        .list_artifacts(&q.clone().limit(limit).after(cursor))
+                        .unwrap()
+                });
+                costs.push(n);
+            }
+        }
+        assert_budget(&format!("list_artifacts {q:?}"), &costs, 3);
+    }
+}
+
+#[test]
+fn collection_pages_and_details_cost_the_same_at_every_size() {
+    let catalog = uncached();
+    seed(&catalog, 50, 600);
+    let mut costs = Vec::new();
+    for limit in [1, 50, 500] {
+        let (page, n) = cost(&catalog, || catalog.list_collections(limit, None).unwrap());
+        assert_eq!(page.items.len(), limit as usize);
+        costs.push(n);
+        let cursor = page
+            .next_cursor
+            .expect("600 collections fill every page size");
+        let (_, n) = cost(&catalog, || {
+            catalog.list_collections(limit, Some(&cursor)).unwrap()
+        });
+        costs.push(n);
+    }
+    assert_budget("list_collections", &costs, 2);
+
+    let mut costs = Vec::new();
+    for (collection, groups) in [("c000", 0), ("c001", 1), ("c002", 50)] {
+        for g in 0..groups {
+            catalog
+                .create_group(collection, &format!("g{g}"), g)
+                .unwrap();
+        }
+        let (detail, n) = cost(&catalog, || catalog.collection(collection).unwrap());
+        assert_eq!(detail.groups.len(), groups as usize);
+        assert_eq!(detail.collection.group_count, groups as u64);
+        costs.push(n);
+    }
+    assert_budget("collection detail", &costs, 2);
+}
+
+#[test]
+fn loading_a_template_costs_the_same_for_1_50_and_500_entities() {
+    let catalog = uncached();
+    let keys = seed(&catalog, 500, 0);
+    let mut costs = Vec::new();
+    for size in [1usize, 50, 500] {
+        let mut spec = TemplateSpec::new(format!("t{size}"))
+            .variable(VariableDecl::required("PROJECT"))
+            .variable(VariableDecl::optional("DATE", "today"));
+        for k in keys.iter().take(size) {
+            spec = spec.entity(k.clone(), true);
+        }
+        catalog.create_template(&spec).unwrap();
+        let (t, n) = cost(&catalog, || {
+            catalog.load_template(&format!("t{size}")).unwrap()
+        });
+        assert_eq!(t.entities.len(), size);
+        assert!(t.entities.iter().all(|e| e.files.len() == 1));
+        assert_eq!(t.variables.len(), 2);
+        costs.push(n);
+    }
+    assert_budget("load_template", &costs, 3);
+}
+
+#[test]
+fn facets_cost_at_most_two_statements_and_none_when_cached() {
+    let catalog = uncached();
+    seed(&catalog, 300, 4);
+    let mut costs = Vec::new();
+    for q in [
+        ArtifactQuery::new(),
+        ArtifactQuery::new().kind("skill"),
+        ArtifactQuery::new()
+            .tag("common")
+            .collection("c002")
+            .search("a00"),
+    ] {
+        let (f, n) = cost(&catalog, || catalog.facets(&q).unwrap());
+        assert!(f.total > 0);
+        costs.push(n);
+    }
+    assert_budget("facets", &costs, 2);
+
+    let cached = Catalog::builder()
+        .cache_ttl(Duration::from_secs(600))
+        .open_in_memory()
+        .unwrap();
+    seed(&cached, 30, 2);
+    let q = ArtifactQuery::new().kind("agent");
+    let (first, miss) = cost(&cached, || cached.facets(&q).unwrap());
+    let (second, hit) = cost(&cached, || cached.facets(&q).unwrap());
+    assert_eq!(first, second);
+    assert_eq!((miss, hit), (2, 0));
+    let (_, hit) = cost(&cached, || {
+        cached.collection_artifact_count("c001").unwrap()
+    });
+    assert_eq!(hit, 1, "first count is a miss");
+    let (_, hit) = cost(&cached, || {
+        cached.collection_artifact_count("c001").unwrap()
+    });
+    assert_eq!(hit, 0, "second count is a hit");
+}
+
+#[test]
+fn the_statement_counter_counts_what_runs() {
+    let catalog = uncached();
+    let (_, n) = cost(&catalog, || catalog.list_templates().unwrap());
+    assert_eq!(n, 1);
+    let (_, n) = cost(&catalog, || catalog.create_collection("x", "").unwrap());
+    assert_eq!(n, 1, "one INSERT (BEGIN/COMMIT are counted apart)");
+    let before = catalog.stats().transactions;
+    catalog.create_collection("y", "").unwrap();
+    assert_eq!(catalog.stats().transactions - before, 2, "BEGIN and COMMIT");
+}
