@@ -1,0 +1,34 @@
+//! `RelPath::new` never panics, and every path it accepts is in normal form,
+//! stays beneath any root it is joined to, and has no forbidden component.
+#![no_main]
+
+use std::path::{Component, Path};
+
+use libfuzzer_sys::fuzz_target;
+use stencil_deploy::{RelPath, STATE_DIR};
+
+fuzz_target!(|data: &[u8]| {
+    let input = String::from_utf8_lossy(data);
+    let Ok(path) = RelPath::new(&input) else {
+        return;
+    };
+    let s = path.as_str();
+    assert!(!s.is_empty(), "{input:?} accepted as empty");
+    assert!(!s.starts_with('/'), "{input:?} accepted as absolute {s:?}");
+    assert!(!s.contains(['\0', '\\', ':']), "{input:?} -> {s:?}");
+    for c in s.split('/') {
+        assert!(!c.is_empty() && c != "." && c != "..", "{input:?} -> {s:?}");
+        assert!(!c.ends_with('.') && !c.ends_with(' '), "{input:?} -> {s:?}");
+        assert!(c.len() <= 255, "{input:?}: component of {} bytes", c.len());
+    }
+    let first = s.split('/').next().unwrap_or_default();
+    assert!(!first.eq_ignore_ascii_case(STATE_DIR), "{input:?} -> {s:?} is in the state dir");
+    // Lexically beneath the root: every component of the join past the root
+    // is a normal name.
+    let root = Path::new("/fuzz/root");
+    let joined = root.join(path.as_path());
+    let rest = joined.strip_prefix(root).expect("join keeps the root");
+    assert!(rest.components().all(|c| matches!(c, Component::Normal(_))), "{input:?} -> {joined:?}");
+    // Normal form is a fixed point.
+    assert_eq!(RelPath::new(s).as_ref(), Ok(&path));
+});
