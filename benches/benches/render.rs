@@ -1,15 +1,20 @@
 //! Render benchmarks: stencil's renderer beside `memcpy` (the physical
-//! limit), the original's regex-per-variable loop and a plain
-//! `AhoCorasick::replace_all`, on the corpora of `stencil_benches::render_corpus`.
+//! limit), the original's regex-per-variable loop, a plain
+//! `AhoCorasick::replace_all` (the alternative design), and the peers a user
+//! might pick instead (minijinja, upon; precompiled and one-shot).
 //!
 //! Run: `cargo bench -p stencil-benches --bench render`
 #![allow(missing_docs)]
 
+use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stencil::render::{RenderOptions, Renderer, VariableSpec};
-use stencil_benches::render_corpus::{AcReplaceAll, RegexLoop, VARIABLES, code, markdown};
+use stencil_benches::peers::{Compiled, Peer};
+use stencil_benches::render_corpus::{
+    AcReplaceAll, RegexLoop, VARIABLES, claude_tree, code, markdown,
+};
 
 fn renderer() -> Renderer {
     let vars = VariableSpec::open()
@@ -18,11 +23,15 @@ fn renderer() -> Renderer {
     Renderer::new(&vars, RenderOptions::default()).expect("renderer builds")
 }
 
-fn corpora() -> Vec<(&'static str, Vec<u8>)> {
+type Corpus = (&'static str, Vec<(String, Vec<u8>)>);
+
+fn corpora() -> Vec<Corpus> {
+    let one = |name: &str, bytes| vec![(name.to_string(), bytes)];
     vec![
-        ("markdown_64k_200ph", markdown(64 * 1024, 200)),
-        ("markdown_1m_20ph", markdown(1024 * 1024, 20)),
-        ("code_64k", code(64 * 1024)),
+        ("markdown_64k_200ph", one("a.md", markdown(64 * 1024, 200))),
+        ("markdown_1m_20ph", one("b.md", markdown(1024 * 1024, 20))),
+        ("code_64k", one("c.rs", code(64 * 1024))),
+        ("claude_tree", claude_tree()),
     ]
 }
 
@@ -30,54 +39,104 @@ fn throughput(c: &mut Criterion) {
     let stencil = renderer();
     let regex = RegexLoop::new(&VARIABLES);
     let ac = AcReplaceAll::new(&VARIABLES);
-    for (name, input) in corpora() {
+    let vars: BTreeMap<&str, &str> = VARIABLES.into_iter().collect();
+    for (name, files) in corpora() {
+        let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
         let mut group = c.benchmark_group(format!("render/{name}"));
-        group.throughput(Throughput::Bytes(input.len() as u64));
-        let mut buf = Vec::with_capacity(input.len() * 2);
+        group.throughput(Throughput::Bytes(bytes as u64));
+        let mut buf = Vec::with_capacity(bytes * 2);
         group.bench_function("memcpy", |b| {
             b.iter(|| {
                 buf.clear();
-                buf.extend_from_slice(black_box(&input));
+                for (_, input) in &files {
+                    buf.extend_from_slice(black_box(input));
+                }
                 black_box(&buf);
             })
         });
         group.bench_function("stencil_render_into", |b| {
             b.iter(|| {
                 buf.clear();
-                stencil
-                    .render_into("corpus", black_box(&input), &mut buf)
-                    .expect("corpus renders");
+                for (path, input) in &files {
+                    stencil
+                        .render_into(path, black_box(input), &mut buf)
+                        .expect("corpus renders");
+                }
                 black_box(&buf);
             })
         });
         group.bench_function("stencil_render_into_fresh_vec", |b| {
             b.iter(|| {
                 let mut v = Vec::new();
-                stencil
-                    .render_into("corpus", black_box(&input), &mut v)
-                    .expect("corpus renders");
+                for (path, input) in &files {
+                    stencil
+                        .render_into(path, black_box(input), &mut v)
+                        .expect("corpus renders");
+                }
                 black_box(v);
             })
         });
         group.bench_function("stencil_render_cow", |b| {
             b.iter(|| {
-                black_box(
-                    stencil
-                        .render("corpus", black_box(&input))
-                        .expect("renders"),
-                )
+                for (path, input) in &files {
+                    black_box(stencil.render(path, black_box(input)).expect("renders"));
+                }
             })
         });
         group.bench_function("aho_corasick_replace_all", |b| {
             b.iter(|| {
                 buf.clear();
-                ac.render_into(black_box(&input), &mut buf);
+                for (_, input) in &files {
+                    ac.render_into(black_box(input), &mut buf);
+                }
                 black_box(&buf);
             })
         });
         group.bench_function("original_regex_loop", |b| {
-            b.iter(|| black_box(regex.render(black_box(&input))))
+            b.iter(|| {
+                for (_, input) in &files {
+                    black_box(regex.render(black_box(input)));
+                }
+            })
         });
+        for peer in Peer::ALL {
+            let sources: Vec<&str> = files
+                .iter()
+                .map(|(_, b)| std::str::from_utf8(b).expect("corpora are UTF-8"))
+                .collect();
+            let verdict = files
+                .iter()
+                .zip(&sources)
+                .try_for_each(|((path, input), src)| {
+                    let want = stencil.render(path, input).expect("renders");
+                    peer.check(src, &vars, &want)
+                });
+            if let Err(reason) = verdict {
+                eprintln!(
+                    "render/{name}/{}: cannot render this corpus: {reason}",
+                    peer.name()
+                );
+                continue;
+            }
+            let compiled: Vec<Compiled<'_>> = sources
+                .iter()
+                .map(|s| Compiled::new(peer, s).expect("checked above"))
+                .collect();
+            group.bench_function(format!("{}_precompiled", peer.name()), |b| {
+                b.iter(|| {
+                    for t in &compiled {
+                        black_box(t.render(&vars).expect("checked above"));
+                    }
+                })
+            });
+            group.bench_function(format!("{}_one_shot", peer.name()), |b| {
+                b.iter(|| {
+                    for s in &sources {
+                        black_box(peer.render_once(s, &vars).expect("checked above"));
+                    }
+                })
+            });
+        }
         group.finish();
     }
 }

@@ -242,6 +242,10 @@ fn listing(c: &mut Criterion) {
         let mut stmt = raw.prepare_cached("PRAGMA data_version").expect("prepare");
         b.iter(|| black_box(stmt.query_row([], |r| r.get::<_, i64>(0)).expect("pragma")))
     });
+    group.finish();
+
+    let mut group = c.benchmark_group("store/facets");
+    group.sample_size(10);
     let all = ArtifactQuery::new();
     group.bench_function("facets_all_uncached", |b| {
         b.iter(|| black_box(uncached.facets(&all).expect("facets")))

@@ -3,4 +3,7 @@
 //! Everything here exists so that each criterion group can compare stencil
 //! with a baseline in the same run.
 
+pub mod e2e_corpus;
+pub mod peers;
+pub mod quick;
 pub mod render_corpus;

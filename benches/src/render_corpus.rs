@@ -83,6 +83,84 @@ pub fn code(size: usize) -> Vec<u8> {
     out
 }
 
+/// A real-world-shaped tree: a `.claude/` folder of Markdown with YAML
+/// frontmatter (skills, commands, agents, rules), a `CLAUDE.md`, and a GitHub
+/// Actions workflow full of `${{ }}` expressions. About 26 KiB in 14 files.
+pub fn claude_tree() -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    let skill = |name: &str| {
+        format!(
+            "---\nname: {name}\ndescription: Use when working on {{{{PROJECT_NAME}}}} {name} tasks.\n\
+             allowed-tools: Read, Grep, Bash(cargo test:*)\n---\n\n# {name}\n\n\
+             Owner: {{{{AUTHOR}}}}. Last reviewed {{{{DATE}}}}.\n\n\
+             {body}\n\n## Steps\n\n1. Read `docs/architecture.md`.\n2. Run `cargo test -p {{{{PROJECT_NAME}}}}`.\n\
+             3. Summarise in the PR description for {{{{PROJECT_NAME}}}}.\n",
+            body = PROSE.concat().repeat(6)
+        )
+    };
+    for name in ["review", "release", "triage", "migrate"] {
+        files.push((
+            format!(".claude/skills/{name}/SKILL.md"),
+            skill(name).into_bytes(),
+        ));
+    }
+    for name in ["fix-issue", "write-tests", "bench"] {
+        files.push((
+            format!(".claude/commands/{name}.md"),
+            format!(
+                "---\ndescription: {name} for {{{{PROJECT_NAME}}}}\nargument-hint: [issue]\n---\n\n\
+                 Work on $ARGUMENTS in {{{{PROJECT_NAME}}}}. {}\n",
+                PROSE.concat().repeat(3)
+            )
+            .into_bytes(),
+        ));
+    }
+    for name in ["architect", "reviewer"] {
+        files.push((
+            format!(".claude/agents/{name}.md"),
+            format!(
+                "---\nname: {name}\ndescription: The {name} of {{{{PROJECT_NAME}}}}\ntools: Read, Grep\n---\n\n\
+                 You are the {name}. Architecture: {{{{ARCHITECTURE_DESCRIPTION}}}}. {}\n",
+                PROSE.concat().repeat(4)
+            )
+            .into_bytes(),
+        ));
+    }
+    for name in ["api", "style", "security"] {
+        files.push((
+            format!(".claude/rules/{name}.md"),
+            format!(
+                "# {name} rules for {{{{PROJECT_NAME}}}}\n\n{}\n",
+                PROSE.concat().repeat(3)
+            )
+            .into_bytes(),
+        ));
+    }
+    files.push((
+        "CLAUDE.md".to_string(),
+        format!(
+            "# {{{{PROJECT_NAME}}}}\n\n{{{{PROJECT_DESCRIPTION}}}}\n\nMaintainer: {{{{AUTHOR}}}} <{{{{EMAIL}}}}>\n\n{}",
+            PROSE.concat().repeat(5)
+        )
+        .into_bytes(),
+    ));
+    let mut workflow = String::from("name: ci\non: [push, pull_request]\njobs:\n");
+    for i in 0..12 {
+        workflow.push_str(&format!(
+            "  job{i}:\n    runs-on: ${{{{ matrix.os }}}}\n    strategy:\n      matrix:\n        os: [ubuntu-latest, macos-latest]\n\
+             \x20   steps:\n      - uses: actions/checkout@v4\n        with:\n          ref: ${{{{ github.ref }}}}\n\
+             \x20     - run: cargo test -p {{{{PROJECT_NAME}}}}\n        env:\n          TOKEN: ${{{{ secrets.TOKEN }}}}\n\
+             \x20         SHA: ${{{{ github.sha }}}}\n      - if: ${{{{ failure() && github.event_name == 'push' }}}}\n\
+             \x20       run: echo \"failed on ${{{{ runner.os }}}}\"\n"
+        ));
+    }
+    files.push((
+        ".github/workflows/ci.yml".to_string(),
+        workflow.into_bytes(),
+    ));
+    files
+}
+
 /// The original system's algorithm: one regex per variable, applied in
 /// sequence over the whole text (each pass rescans what earlier passes
 /// inserted, which is its correctness bug as well as its cost).
@@ -166,6 +244,39 @@ mod tests {
         assert!((18..=20).contains(&n), "{n} placeholders");
         let code = code(64 * 1024);
         assert!(count(&code, b"{") > 64 * 1024 / 20);
+    }
+
+    #[test]
+    fn claude_tree_has_markdown_frontmatter_and_workflow_expressions() {
+        let tree = claude_tree();
+        assert_eq!(tree.len(), 14);
+        let total: usize = tree.iter().map(|(_, b)| b.len()).sum();
+        assert!((20 * 1024..40 * 1024).contains(&total), "{total} bytes");
+        let (_, wf) = tree.iter().find(|(p, _)| p.ends_with("ci.yml")).unwrap();
+        assert!(count(wf, b"${{ github.ref }}") >= 12);
+        assert!(tree.iter().all(|(_, b)| count(b, b"{{PROJECT_NAME}}") >= 1));
+    }
+
+    #[test]
+    fn peers_fail_on_foreign_syntax_and_agree_on_plain_markdown() {
+        use crate::peers::Peer;
+        let vars: std::collections::BTreeMap<&str, &str> = VARIABLES.into_iter().collect();
+        let v = stencil::render::VariableSpec::open()
+            .validate(VARIABLES)
+            .unwrap();
+        let r = stencil::render::Renderer::new(&v, Default::default()).unwrap();
+        let md = markdown(16 * 1024, 40);
+        let want = r.render("md", &md).unwrap();
+        let code = code(16 * 1024);
+        let want_code = r.render("code", &code).unwrap();
+        for peer in Peer::ALL {
+            peer.check(std::str::from_utf8(&md).unwrap(), &vars, &want)
+                .unwrap();
+            assert!(
+                peer.check(std::str::from_utf8(&code).unwrap(), &vars, &want_code)
+                    .is_err()
+            );
+        }
     }
 
     #[test]
