@@ -1,0 +1,244 @@
+//! `stencil artifact list|show|verbatim`
+
+use anyhow::{Context as _, Result, bail};
+use serde::Serialize;
+use stencil::store::{ArtifactKey, ArtifactPage, ArtifactQuery, NewArtifact, NewFile};
+
+use crate::args::{ArtifactCommand, ArtifactListArgs};
+use crate::context::Context;
+use crate::output::{Output, count, human_bytes};
+
+/// One artifact of a listing (`--json`).
+#[derive(Debug, Serialize)]
+pub struct ItemJson {
+    /// `type:name`.
+    pub key: String,
+    /// The type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The name.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// Collections holding it, each with its size.
+    pub collections: Vec<CollectionJson>,
+}
+
+/// A collection an artifact belongs to.
+#[derive(Debug, Serialize)]
+pub struct CollectionJson {
+    /// The collection.
+    pub name: String,
+    /// How many artifacts it holds.
+    pub artifact_count: u64,
+}
+
+/// The `--json` shape of `stencil artifact list`.
+#[derive(Debug, Serialize)]
+pub struct PageJson {
+    /// The page.
+    pub items: Vec<ItemJson>,
+    /// Pass to `--after` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Runs `stencil artifact …`.
+pub fn run(ctx: &Context, command: &ArtifactCommand) -> Result<Output> {
+    match command {
+        ArtifactCommand::List(args) => list(ctx, args),
+        ArtifactCommand::Show { key } => show(ctx, key),
+        ArtifactCommand::Verbatim { key, paths, off } => verbatim(ctx, key, paths, !off),
+    }
+}
+
+fn list(ctx: &Context, args: &ArtifactListArgs) -> Result<Output> {
+    let catalog = ctx.open_existing()?;
+    let mut query = ArtifactQuery::new().limit(args.limit);
+    for t in &args.types {
+        query = query.kind(t);
+    }
+    for t in &args.tags {
+        query = query.tag(t);
+    }
+    if let Some(c) = &args.collection {
+        query = query.collection(c);
+    }
+    if let Some(s) = &args.search {
+        query = query.search(s);
+    }
+    if let Some(a) = &args.after {
+        query = query.after(a);
+    }
+    let page: ArtifactPage = catalog
+        .list_artifacts(&query)
+        .context("cannot list artifacts")?;
+    let json = PageJson {
+        items: page
+            .items
+            .iter()
+            .map(|a| ItemJson {
+                key: a.key.to_string(),
+                kind: a.key.kind().to_string(),
+                name: a.key.name().to_string(),
+                description: a.description.clone(),
+                tags: a.tags.clone(),
+                collections: a
+                    .collections
+                    .iter()
+                    .map(|c| CollectionJson {
+                        name: c.name.clone(),
+                        artifact_count: c.artifact_count,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        next_cursor: page.next_cursor.clone(),
+    };
+    let mut human = String::new();
+    if json.items.is_empty() {
+        human += "no artifacts match\n";
+    }
+    let width = json.items.iter().map(|i| i.key.len()).max().unwrap_or(0);
+    for item in &json.items {
+        human += &format!("{:width$}", item.key);
+        if !item.description.is_empty() {
+            human += &format!("  {}", item.description);
+        }
+        if !item.tags.is_empty() {
+            human += &format!("  [{}]", item.tags.join(", "));
+        }
+        if !item.collections.is_empty() {
+            let names: Vec<&str> = item.collections.iter().map(|c| c.name.as_str()).collect();
+            human += &format!("  (in {})", names.join(", "));
+        }
+        human += "\n";
+    }
+    if let Some(cursor) = &json.next_cursor {
+        human += &format!("more: stencil artifact list --after {cursor}\n");
+    }
+    Ok(Output::new(&json, human))
+}
+
+#[derive(Debug, Serialize)]
+struct ShowJson {
+    key: String,
+    #[serde(rename = "type")]
+    kind: String,
+    name: String,
+    description: String,
+    source: Option<String>,
+    version: u32,
+    tags: Vec<String>,
+    files: Vec<FileJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct FileJson {
+    path: String,
+    bytes: usize,
+    executable: bool,
+    verbatim: bool,
+    hash: String,
+}
+
+fn show(ctx: &Context, key: &str) -> Result<Output> {
+    let catalog = ctx.open_existing()?;
+    let key = ArtifactKey::parse(key)?;
+    let a = catalog.artifact(&key)?;
+    let json = ShowJson {
+        key: a.key.to_string(),
+        kind: a.key.kind().to_string(),
+        name: a.key.name().to_string(),
+        description: a.description.clone(),
+        source: a.source.clone(),
+        version: a.version,
+        tags: a.tags.clone(),
+        files: a
+            .files
+            .iter()
+            .map(|f| FileJson {
+                path: f.path.clone(),
+                bytes: f.content.len(),
+                executable: f.executable,
+                verbatim: f.verbatim,
+                hash: f.hash.clone(),
+            })
+            .collect(),
+    };
+    let mut human = format!("{} (version {})\n", json.key, json.version);
+    if !json.description.is_empty() {
+        human += &format!("  {}\n", json.description);
+    }
+    if !json.tags.is_empty() {
+        human += &format!("  tags: {}\n", json.tags.join(", "));
+    }
+    for f in &json.files {
+        let mut flags = Vec::new();
+        if f.executable {
+            flags.push("executable");
+        }
+        if f.verbatim {
+            flags.push("verbatim");
+        }
+        human += &format!("  {}  {}", f.path, human_bytes(f.bytes as u64));
+        if !flags.is_empty() {
+            human += &format!("  ({})", flags.join(", "));
+        }
+        human += "\n";
+    }
+    Ok(Output::new(&json, human))
+}
+
+/// Re-stores the artifact with its files' verbatim flags changed; the store
+/// has no per-file flag update, so this writes a new version of the same
+/// content (one transaction).
+fn verbatim(ctx: &Context, key: &str, paths: &[String], on: bool) -> Result<Output> {
+    let catalog = ctx.open_existing()?;
+    let key = ArtifactKey::parse(key)?;
+    let a = catalog.artifact(&key)?;
+    for p in paths {
+        if !a.files.iter().any(|f| &f.path == p) {
+            let have: Vec<&str> = a.files.iter().map(|f| f.path.as_str()).collect();
+            bail!(
+                "artifact `{key}` has no file `{p}`; its files: {}",
+                have.join(", ")
+            );
+        }
+    }
+    let mut changed = Vec::new();
+    let mut new = NewArtifact::new(a.key.clone()).description(a.description.clone());
+    new.source = a.source.clone();
+    new.tags = a.tags.clone();
+    for f in &a.files {
+        let selected = paths.is_empty() || paths.contains(&f.path);
+        let flag = if selected { on } else { f.verbatim };
+        if flag != f.verbatim {
+            changed.push(f.path.clone());
+        }
+        new = new.with_file(NewFile {
+            path: f.path.clone(),
+            content: f.content.clone(),
+            executable: f.executable,
+            verbatim: flag,
+        });
+    }
+    if !changed.is_empty() {
+        catalog
+            .put_artifact(&new)
+            .with_context(|| format!("cannot update `{key}`"))?;
+    }
+    let what = if on { "verbatim" } else { "rendered" };
+    let human = if changed.is_empty() {
+        format!("nothing changed: the files of `{key}` were already {what}\n")
+    } else {
+        let mut h = format!("{} of `{key}` now {what}:\n", count(changed.len(), "file"));
+        for p in &changed {
+            h += &format!("  {p}\n");
+        }
+        h
+    };
+    let json = serde_json::json!({ "key": key.to_string(), "verbatim": on, "changed": changed });
+    Ok(Output::new(json, human))
+}

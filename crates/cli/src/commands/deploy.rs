@@ -1,0 +1,253 @@
+//! `stencil deploy TEMPLATE DIR --var K=V ...`
+
+use anyhow::{Error, Result, anyhow};
+use serde::Serialize;
+use stencil::deploy::{DeployEvent, DeployOptions, Durability, OverwritePolicy, RelPath};
+use stencil::render::RenderError;
+use stencil::store::Catalog;
+use stencil::{PathProfile, TemplateDeployOptions, TemplateDeployReport, deploy_template};
+
+use crate::args::DeployArgs;
+use crate::context::Context;
+use crate::output::{Output, Style};
+
+/// The `--json` shape of `stencil deploy`.
+#[derive(Debug, Serialize)]
+pub struct DeploySummary {
+    /// The template.
+    pub template: String,
+    /// The project directory.
+    pub project: String,
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// Files created.
+    pub written: Vec<String>,
+    /// Files that existed and were left alone.
+    pub skipped: Vec<String>,
+    /// Files that existed and were replaced.
+    pub overwritten: Vec<String>,
+    /// Directories created, parents first.
+    pub dirs_created: Vec<String>,
+    /// Bytes written.
+    pub bytes: u64,
+    /// Wall time.
+    pub elapsed_ms: u128,
+    /// Every file, in deploy order.
+    pub files: Vec<FileSummary>,
+    /// Placeholders a lenient deploy left as they were.
+    pub left: Vec<Left>,
+    /// The one-line summary.
+    pub summary: String,
+}
+
+/// One deployed file.
+#[derive(Debug, Serialize)]
+pub struct FileSummary {
+    /// The artifact it comes from.
+    pub artifact: String,
+    /// Its path in the project.
+    pub path: String,
+    /// Copied without rendering.
+    pub verbatim: bool,
+}
+
+/// A placeholder left in a file.
+#[derive(Debug, Serialize)]
+pub struct Left {
+    /// The file, relative to the project.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The placeholder as written, e.g. `{{NS}}`.
+    pub placeholder: String,
+}
+
+impl DeploySummary {
+    /// Builds the summary of a facade report.
+    pub fn from_report(report: &TemplateDeployReport) -> DeploySummary {
+        let paths = |v: &[RelPath]| v.iter().map(|p| p.as_str().to_string()).collect();
+        let d = &report.deploy;
+        DeploySummary {
+            template: report.template.clone(),
+            project: report.project.display().to_string(),
+            dry_run: d.dry_run,
+            written: paths(&d.written),
+            skipped: paths(&d.skipped),
+            overwritten: paths(&d.overwritten),
+            dirs_created: paths(&d.dirs_created),
+            bytes: d.bytes,
+            elapsed_ms: d.elapsed.as_millis(),
+            files: report
+                .files
+                .iter()
+                .map(|f| FileSummary {
+                    artifact: f.artifact.to_string(),
+                    path: f.path.as_str().to_string(),
+                    verbatim: f.verbatim,
+                })
+                .collect(),
+            left: report
+                .left
+                .iter()
+                .map(|(path, l)| Left {
+                    file: path.as_str().to_string(),
+                    line: l.line,
+                    column: l.column,
+                    placeholder: format!("{{{{{}}}}}", l.name),
+                })
+                .collect(),
+            summary: report.summary(),
+        }
+    }
+
+    /// The text form: the summary, then what was skipped and what was left
+    /// (and, if asked, what was written).
+    pub fn human(&self, list_written: bool) -> String {
+        let mut out = format!("{}\n", self.summary);
+        let mut line = |what: &str, text: &str| out += &format!("  {what:<12} {text}\n");
+        if list_written {
+            let verb = if self.dry_run {
+                "would write"
+            } else {
+                "written"
+            };
+            for p in &self.written {
+                line(verb, p);
+            }
+            let verb = if self.dry_run {
+                "would replace"
+            } else {
+                "overwritten"
+            };
+            for p in &self.overwritten {
+                line(verb, p);
+            }
+        }
+        for p in &self.skipped {
+            line("skipped", &format!("{p} (exists; --overwrite replaces it)"));
+        }
+        for l in &self.left {
+            line(
+                "left",
+                &format!("{}:{}:{}: {}", l.file, l.line, l.column, l.placeholder),
+            );
+        }
+        out
+    }
+}
+
+/// Runs `stencil deploy`.
+pub fn run(ctx: &Context, args: &DeployArgs) -> Result<Output> {
+    let catalog = ctx.open_existing()?;
+    let overwrite = if args.overwrite {
+        OverwritePolicy::Overwrite
+    } else if args.fail_existing {
+        OverwritePolicy::Fail
+    } else {
+        OverwritePolicy::Skip
+    };
+    let durability = if args.durable {
+        Durability::PerFile
+    } else {
+        Durability::Batch
+    };
+    let mut deploy = DeployOptions::new()
+        .overwrite(overwrite)
+        .durability(durability)
+        .dry_run(args.dry_run);
+    let bar = ctx.style.bar(0, "deploying");
+    if ctx.style.progress {
+        let observer = bar.clone();
+        let style = ctx.style;
+        deploy = deploy.observer(move |event: &DeployEvent<'_>| match event {
+            DeployEvent::Planned { to_place, .. } => style.show(&observer, *to_place as u64),
+            DeployEvent::Placed { done, .. } => observer.set_position(*done as u64),
+            _ => {}
+        });
+    }
+    let mut options = TemplateDeployOptions::new()
+        .lenient(args.lenient)
+        .deploy_options(deploy);
+    if let Some(profile) = &args.profile {
+        options = options.profile(profile.clone());
+    }
+    if !args.only.is_empty() {
+        options = options.select(args.only.iter().cloned());
+    }
+    let result = deploy_template(
+        &catalog,
+        &args.template,
+        &args.dir,
+        args.vars.iter().cloned(),
+        &options,
+    );
+    bar.finish_and_clear();
+    let report = result.map_err(|e| explain(e, &catalog, &args.template, args.profile.as_ref()))?;
+    let summary = DeploySummary::from_report(&report);
+    let human = summary.human(args.dry_run);
+    warn_left(&ctx.style, ctx.json, &summary);
+    Ok(Output::new(&summary, human))
+}
+
+/// Lists placeholders left on stderr too, so nothing is silently accepted
+/// even when stdout goes elsewhere.
+fn warn_left(style: &Style, json: bool, summary: &DeploySummary) {
+    if !json && !summary.left.is_empty() {
+        eprintln!(
+            "{} {} unknown placeholder(s) left as they were (--lenient)",
+            style.warning_prefix(),
+            summary.left.len()
+        );
+    }
+}
+
+/// Turns a facade error into one line that says how to proceed.
+pub fn explain(
+    e: stencil::Error,
+    catalog: &Catalog,
+    template: &str,
+    profile: Option<&PathProfile>,
+) -> Error {
+    let hint = match &e {
+        stencil::Error::Render(RenderError::UnknownPlaceholder { file, .. }) => {
+            let owner = owner_of(catalog, template, profile, file);
+            Some(match owner {
+                Some((key, stored)) => format!(
+                    "to proceed, deploy with --lenient to leave it as is, or mark the file \
+                     verbatim: `stencil artifact verbatim {key} {stored}`"
+                ),
+                None => "to proceed, deploy with --lenient to leave it as is, or mark the file \
+                         verbatim with `stencil artifact verbatim TYPE:NAME PATH`"
+                    .to_string(),
+            })
+        }
+        stencil::Error::Render(RenderError::MissingRequired { .. }) => {
+            Some("give each with --var NAME=VALUE".to_string())
+        }
+        _ => None,
+    };
+    match hint {
+        Some(hint) => anyhow!("cannot deploy template `{template}`: {e}; {hint}"),
+        None => Error::new(e).context(format!("cannot deploy template `{template}`")),
+    }
+}
+
+/// The artifact and stored path of the file deployed at `file`, if it can be
+/// told without rendering paths.
+fn owner_of(
+    catalog: &Catalog,
+    template: &str,
+    profile: Option<&PathProfile>,
+    file: &str,
+) -> Option<(String, String)> {
+    let loaded = catalog.load_template(template).ok()?;
+    let profile = profile.cloned().unwrap_or_default();
+    loaded.entities.iter().find_map(|e| {
+        e.files
+            .iter()
+            .find(|f| f.path == file || profile.apply(&f.path) == file)
+            .map(|f| (e.artifact.to_string(), f.path.clone()))
+    })
+}

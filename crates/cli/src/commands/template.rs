@@ -1,0 +1,287 @@
+//! `stencil template create|list|show`
+
+use anyhow::{Context as _, Result, bail};
+use serde::Serialize;
+use stencil::store::{
+    ArtifactKey, ArtifactQuery, Catalog, MAX_PAGE_LIMIT, TemplateSpec, VariableDecl,
+};
+
+use crate::args::{TemplateCommand, TemplateCreateArgs};
+use crate::context::Context;
+use crate::output::{Output, count};
+
+/// Runs `stencil template …`.
+pub fn run(ctx: &Context, command: &TemplateCommand) -> Result<Output> {
+    let catalog = ctx.open_existing()?;
+    match command {
+        TemplateCommand::Create(args) => create(&catalog, args),
+        TemplateCommand::List => list(&catalog),
+        TemplateCommand::Show { name } => show(&catalog, name),
+    }
+}
+
+/// Parses `TYPE:NAME` with an optional trailing `?` (optional entity).
+pub fn parse_entity(s: &str) -> Result<(ArtifactKey, bool)> {
+    let (key, required) = match s.strip_suffix('?') {
+        Some(key) => (key, false),
+        None => (s, true),
+    };
+    Ok((ArtifactKey::parse(key)?, required))
+}
+
+/// Parses `NAME` (required) or `NAME=DEFAULT`.
+pub fn parse_var(s: &str) -> VariableDecl {
+    match s.split_once('=') {
+        Some((name, default)) => VariableDecl::optional(name, default),
+        None => VariableDecl::required(s),
+    }
+}
+
+/// Every member of a collection, in listing order.
+pub fn collection_members(catalog: &Catalog, name: &str) -> Result<Vec<ArtifactKey>> {
+    let mut keys = Vec::new();
+    let mut query = ArtifactQuery::new().collection(name).limit(MAX_PAGE_LIMIT);
+    loop {
+        let page = catalog.list_artifacts(&query)?;
+        keys.extend(page.items.into_iter().map(|a| a.key));
+        match page.next_cursor {
+            Some(cursor) => query = query.after(cursor),
+            None => return Ok(keys),
+        }
+    }
+}
+
+fn create(catalog: &Catalog, args: &TemplateCreateArgs) -> Result<Output> {
+    let mut spec = TemplateSpec::new(&args.name).description(&args.description);
+    if let Some(c) = &args.collection {
+        // Checks the collection exists (NotFound names it).
+        catalog.collection(c)?;
+        spec = spec.collection(c);
+    }
+    if args.artifacts.is_empty() {
+        let Some(c) = &args.collection else {
+            bail!(
+                "a template needs entities: give --artifact TYPE:NAME (repeatable) or --collection NAME"
+            );
+        };
+        let members = collection_members(catalog, c)?;
+        if members.is_empty() {
+            bail!("collection `{c}` is empty; add artifacts to it or give --artifact TYPE:NAME");
+        }
+        for key in members {
+            spec = spec.entity(key, false);
+        }
+    }
+    for a in &args.artifacts {
+        let (key, required) = parse_entity(a)?;
+        spec = spec.entity(key, required);
+    }
+    for v in &args.vars {
+        spec = spec.variable(parse_var(v));
+    }
+    if args.replace {
+        match catalog.update_template(&spec) {
+            Err(stencil::store::Error::NotFound { .. }) => catalog.create_template(&spec),
+            other => other,
+        }
+    } else {
+        catalog.create_template(&spec)
+    }
+    .with_context(|| format!("cannot create template `{}`", args.name))?;
+    let required = spec.entities.iter().filter(|e| e.required).count();
+    let human = format!(
+        "created template `{}`: {} ({} required), {}\nDeploy it: stencil deploy {} DIR --var PROJECT_NAME=NAME",
+        spec.name,
+        count(spec.entities.len(), "entity"),
+        required,
+        count(spec.variables.len(), "declared variable"),
+        spec.name
+    );
+    let json = serde_json::json!({
+        "name": spec.name,
+        "entities": spec.entities.iter().map(|e| serde_json::json!({
+            "key": e.artifact.to_string(), "required": e.required,
+        })).collect::<Vec<_>>(),
+        "variables": spec.variables.iter().map(var_json).collect::<Vec<_>>(),
+    });
+    Ok(Output::new(json, human))
+}
+
+fn var_json(v: &VariableDecl) -> VarJson {
+    VarJson {
+        name: v.name.clone(),
+        required: v.required && v.default.is_none(),
+        default: v.default.clone(),
+        description: v.description.clone(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct VarJson {
+    name: String,
+    required: bool,
+    default: Option<String>,
+    description: String,
+}
+
+#[derive(Debug, Serialize)]
+struct SummaryJson {
+    name: String,
+    description: String,
+    collection: Option<String>,
+    entity_count: u64,
+}
+
+fn list(catalog: &Catalog) -> Result<Output> {
+    let items: Vec<SummaryJson> = catalog
+        .list_templates()?
+        .into_iter()
+        .map(|t| SummaryJson {
+            name: t.name,
+            description: t.description,
+            collection: t.collection,
+            entity_count: t.entity_count,
+        })
+        .collect();
+    let mut human = String::new();
+    if items.is_empty() {
+        human += "no templates\n";
+    }
+    for t in &items {
+        human += &format!("{}  {}", t.name, count(t.entity_count as usize, "entity"));
+        if let Some(c) = &t.collection {
+            human += &format!("  (from collection {c})");
+        }
+        if !t.description.is_empty() {
+            human += &format!("  {}", t.description);
+        }
+        human += "\n";
+    }
+    Ok(Output::new(serde_json::json!({ "items": items }), human))
+}
+
+#[derive(Debug, Serialize)]
+struct ShowJson {
+    name: String,
+    description: String,
+    collection: Option<String>,
+    variables: Vec<VarJson>,
+    entities: Vec<EntityJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct EntityJson {
+    deploy_order: u32,
+    key: String,
+    required: bool,
+    files: Vec<FileJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct FileJson {
+    path: String,
+    bytes: usize,
+    executable: bool,
+    verbatim: bool,
+}
+
+fn show(catalog: &Catalog, name: &str) -> Result<Output> {
+    let t = catalog.load_template(name)?;
+    let json = ShowJson {
+        name: t.name.clone(),
+        description: t.description.clone(),
+        collection: t.collection.clone(),
+        variables: t.variables.iter().map(var_json).collect(),
+        entities: t
+            .entities
+            .iter()
+            .map(|e| EntityJson {
+                deploy_order: e.deploy_order,
+                key: e.artifact.to_string(),
+                required: e.required,
+                files: e
+                    .files
+                    .iter()
+                    .map(|f| FileJson {
+                        path: f.path.clone(),
+                        bytes: f.content.len(),
+                        executable: f.executable,
+                        verbatim: f.verbatim,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    let mut human = format!("template `{}`", json.name);
+    if let Some(c) = &json.collection {
+        human += &format!(" (from collection {c})");
+    }
+    human += "\n";
+    if !json.description.is_empty() {
+        human += &format!("  {}\n", json.description);
+    }
+    let spec = stencil::template_spec(&t)?;
+    let required: Vec<&str> = spec.required().collect();
+    let vars: Vec<String> = spec
+        .declared()
+        .map(|n| {
+            let default = json
+                .variables
+                .iter()
+                .find(|v| v.name == n)
+                .and_then(|v| v.default.as_ref());
+            match default {
+                Some(d) => format!("{n}=`{d}`"),
+                None if n == "DATE" => format!("{n}=today"),
+                None if required.contains(&n) => format!("{n} (required)"),
+                None => n.to_string(),
+            }
+        })
+        .collect();
+    human += &format!("variables: {}", vars.join(", "));
+    human += "\nentities, in deploy order:\n";
+    for (n, e) in json.entities.iter().enumerate() {
+        human += &format!(
+            "  {}. {}{}\n",
+            n + 1,
+            e.key,
+            if e.required { "" } else { " (optional)" }
+        );
+        for f in &e.files {
+            human += &format!("       {}\n", f.path);
+        }
+    }
+    Ok(Output::new(&json, human))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trailing_question_mark_makes_an_entity_optional() -> Result<()> {
+        let (key, required) = parse_entity("skill:review?")?;
+        assert_eq!(
+            (key.to_string(), required),
+            ("skill:review".to_string(), false)
+        );
+        let (key, required) = parse_entity("command:git/commit")?;
+        assert_eq!(
+            (key.to_string(), required),
+            ("command:git/commit".to_string(), true)
+        );
+        assert!(parse_entity("no-colon").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn variables_are_required_unless_given_a_default() {
+        assert!(parse_var("TEAM").required);
+        let v = parse_var("TEAM=platform");
+        assert_eq!(
+            (v.required, v.default.as_deref()),
+            (false, Some("platform"))
+        );
+        assert_eq!(parse_var("EMPTY=").default.as_deref(), Some(""));
+    }
+}

@@ -1,0 +1,453 @@
+//! Reads an assistant-config tree from disk and maps it to artifacts.
+//!
+//! The mapping, under each root folder (`.claude/`, `.codex/`, `.gemini/`,
+//! `.cursor/`):
+//!
+//! | path under the root        | artifact                                   |
+//! |----------------------------|--------------------------------------------|
+//! | `skills/<name>/**`         | one `skill:<name>` holding every file      |
+//! | `commands/**/*.md`         | `command:<path without .md>`               |
+//! | `agents/**/*.md`           | `agent:<path without .md>`                 |
+//! | `rules/**`                 | `rule_file:<path without .md>`             |
+//! | anything else              | `context_file:<target path>`               |
+//!
+//! Next to the root folders, the well-known context files in the imported
+//! directory itself ([`TOP_LEVEL_CONTEXT`], e.g. `CLAUDE.md`) become
+//! `context_file` artifacts too. Target paths keep their place: a file at
+//! `DIR/.claude/rules/api.md` deploys to `.claude/rules/api.md`.
+//!
+//! Symbolic links are never followed (they are listed as skipped), nor is
+//! anything that is not a regular file. A file that cannot be read is an
+//! error naming it.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+use stencil::KNOWN_ROOTS;
+use stencil::render::Renderer;
+use stencil::store::{ArtifactKey, NewArtifact, NewFile};
+
+use crate::output::Style;
+
+/// Files directly in the imported directory that are imported as
+/// `context_file` artifacts (other files there are not: a project's
+/// `README.md` or `Cargo.toml` is not assistant configuration).
+pub const TOP_LEVEL_CONTEXT: [&str; 6] = [
+    "CLAUDE.md",
+    "CLAUDE.local.md",
+    "AGENTS.md",
+    "GEMINI.md",
+    ".cursorrules",
+    ".mcp.json",
+];
+
+/// Something in the tree that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Its path inside the tree.
+    pub path: String,
+    /// `symlink` or `not a regular file`.
+    pub reason: &'static str,
+}
+
+/// A tree read from disk, mapped to artifacts, not yet stored.
+#[derive(Debug, Default)]
+pub struct Tree {
+    /// The artifacts, sorted by key.
+    pub artifacts: Vec<NewArtifact>,
+    /// Regular files read.
+    pub files: usize,
+    /// Their total size.
+    pub bytes: u64,
+    /// Target paths stored verbatim (matched a `--verbatim` glob, or binary).
+    pub verbatim: Vec<String>,
+    /// What was not imported.
+    pub skipped: Vec<Skipped>,
+    /// The root folders found (`.claude`, …).
+    pub roots: Vec<String>,
+}
+
+/// Compiles `--verbatim` globs. `*` also matches `/`, so `*.py` matches a
+/// Python file at any depth.
+pub fn verbatim_globs(patterns: &[String]) -> Result<GlobSet> {
+    let mut set = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p).with_context(|| format!("invalid --verbatim glob `{p}`"))?;
+        set.add(glob);
+    }
+    set.build().context("cannot compile the --verbatim globs")
+}
+
+/// One regular file found by the walk.
+struct Found {
+    /// On disk.
+    fs_path: PathBuf,
+    /// Relative to the imported directory (what `--verbatim` matches).
+    tree_path: String,
+    /// Where it deploys, relative to the project root.
+    target: String,
+    /// The root folder it is under (`None` for top-level context files).
+    root: Option<String>,
+    /// Path under the root folder.
+    rel: String,
+    executable: bool,
+}
+
+/// Reads the tree at `dir`. Nothing is stored.
+pub fn scan(dir: &Path, verbatim: &GlobSet, style: &Style) -> Result<Tree> {
+    let meta = fs::symlink_metadata(dir)
+        .with_context(|| format!("cannot read directory {}", dir.display()))?;
+    if !meta.is_dir() {
+        bail!(
+            "{} is not a directory; give a .claude/ (or .codex/, .gemini/, .cursor/) folder \
+             or a directory holding one",
+            dir.display()
+        );
+    }
+    let mut tree = Tree::default();
+    let mut found = Vec::new();
+    if let Some(root) = root_name(dir) {
+        // DIR is itself the root folder: paths in the tree lack the prefix.
+        tree.roots.push(root.clone());
+        walk(dir, "", &root, &mut found, &mut tree.skipped)?;
+    } else {
+        for root in KNOWN_ROOTS {
+            let path = dir.join(root);
+            match fs::symlink_metadata(&path) {
+                Ok(m) if m.file_type().is_symlink() => tree.skipped.push(Skipped {
+                    path: root.to_string(),
+                    reason: "symlink",
+                }),
+                Ok(m) if m.is_dir() => {
+                    tree.roots.push(root.to_string());
+                    walk(&path, root, root, &mut found, &mut tree.skipped)?;
+                }
+                _ => {}
+            }
+        }
+        if tree.roots.is_empty() {
+            bail!(
+                "{} neither is nor contains a .claude/, .codex/, .gemini/ or .cursor/ folder; \
+                 nothing to import",
+                dir.display()
+            );
+        }
+        for name in TOP_LEVEL_CONTEXT {
+            let path = dir.join(name);
+            match fs::symlink_metadata(&path) {
+                Ok(m) if m.file_type().is_symlink() => tree.skipped.push(Skipped {
+                    path: name.to_string(),
+                    reason: "symlink",
+                }),
+                Ok(m) if m.is_file() => found.push(Found {
+                    fs_path: path,
+                    tree_path: name.to_string(),
+                    target: name.to_string(),
+                    root: None,
+                    rel: name.to_string(),
+                    executable: is_executable(&m),
+                }),
+                _ => {}
+            }
+        }
+    }
+    group(found, verbatim, style, tree)
+}
+
+/// The root folder's name if `dir` itself is one (`.claude`, …).
+fn root_name(dir: &Path) -> Option<String> {
+    let name = match dir.file_name() {
+        Some(name) => name.to_os_string(),
+        // `.` or `..`: look at what it resolves to.
+        None => fs::canonicalize(dir).ok()?.file_name()?.to_os_string(),
+    };
+    let name = name.to_str()?;
+    KNOWN_ROOTS.contains(&name).then(|| name.to_string())
+}
+
+/// Collects the regular files under `dir`, in name order, without following
+/// links. `prefix` is `dir`'s path inside the imported tree.
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    root: &str,
+    found: &mut Vec<Found>,
+    skipped: &mut Vec<Skipped>,
+) -> Result<()> {
+    let mut stack = vec![(dir.to_path_buf(), prefix.to_string(), String::new())];
+    while let Some((dir, prefix, rel_prefix)) = stack.pop() {
+        let mut entries = fs::read_dir(&dir)
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+            .with_context(|| format!("cannot read directory {}", dir.display()))?;
+        entries.sort_by_key(|e| e.file_name());
+        let mut subdirs = Vec::new();
+        for entry in entries {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name
+                .to_str()
+                .ok_or_else(|| anyhow!("file name {} is not valid UTF-8", path.display()))?;
+            let tree_path = join(&prefix, name);
+            let rel = join(&rel_prefix, name);
+            // `DirEntry::file_type` does not follow symbolic links.
+            let kind = entry
+                .file_type()
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            if kind.is_symlink() {
+                skipped.push(Skipped {
+                    path: tree_path,
+                    reason: "symlink",
+                });
+            } else if kind.is_dir() {
+                subdirs.push((path, tree_path, rel));
+            } else if kind.is_file() {
+                let meta = entry
+                    .metadata()
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                found.push(Found {
+                    fs_path: path,
+                    tree_path,
+                    target: join(root, &rel),
+                    root: Some(root.to_string()),
+                    rel,
+                    executable: is_executable(&meta),
+                });
+            } else {
+                skipped.push(Skipped {
+                    path: tree_path,
+                    reason: "not a regular file",
+                });
+            }
+        }
+        // Reversed so the stack pops them in name order.
+        stack.extend(subdirs.into_iter().rev());
+    }
+    Ok(())
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}/{name}")
+    }
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_meta: &fs::Metadata) -> bool {
+    false
+}
+
+/// An artifact being assembled.
+struct Draft {
+    files: Vec<NewFile>,
+    /// The first tree path that mapped to it (for collision messages).
+    first: String,
+    root: Option<String>,
+    description: String,
+}
+
+/// Reads every found file and groups them into artifacts.
+fn group(found: Vec<Found>, verbatim: &GlobSet, style: &Style, mut tree: Tree) -> Result<Tree> {
+    let bar = style.bar(found.len() as u64, "reading");
+    let mut drafts: BTreeMap<ArtifactKey, Draft> = BTreeMap::new();
+    for f in found {
+        let content =
+            fs::read(&f.fs_path).with_context(|| format!("cannot read {}", f.fs_path.display()))?;
+        bar.inc(1);
+        tree.files += 1;
+        tree.bytes += content.len() as u64;
+        let (kind, name, main) = classify(f.root.is_some(), &f.rel, &f.target);
+        let key = ArtifactKey::new(kind, name)
+            .with_context(|| format!("cannot import {}", f.fs_path.display()))?;
+        let is_verbatim = Renderer::is_binary(&content)
+            || verbatim.is_match(&f.tree_path)
+            || verbatim.is_match(&f.target);
+        if is_verbatim {
+            tree.verbatim.push(f.target.clone());
+        }
+        let draft = drafts.entry(key.clone()).or_insert_with(|| Draft {
+            files: Vec::new(),
+            first: f.tree_path.clone(),
+            root: f.root.clone(),
+            description: String::new(),
+        });
+        if draft.root != f.root {
+            bail!(
+                "`{}` and `{}` both map to artifact `{key}`; import one root folder at a time \
+                 (e.g. `stencil import DIR/.claude`)",
+                draft.first,
+                f.tree_path
+            );
+        }
+        if main && draft.description.is_empty() {
+            draft.description = frontmatter_description(&content).unwrap_or_default();
+        }
+        draft.files.push(NewFile {
+            path: f.target,
+            content,
+            executable: f.executable,
+            verbatim: is_verbatim,
+        });
+    }
+    bar.finish_and_clear();
+    tree.artifacts = drafts
+        .into_iter()
+        .map(|(key, d)| {
+            let source = match d.root.as_deref() {
+                Some(root) if key.kind() == "skill" => format!("{root}/skills/{}", key.name()),
+                _ => d.first.clone(),
+            };
+            let mut a = NewArtifact::new(key)
+                .description(d.description)
+                .source(source);
+            a.files = d.files;
+            a
+        })
+        .collect();
+    Ok(tree)
+}
+
+/// Maps a file to `(type, name, is_main_file)`. `rel` is the path under the
+/// root folder, `target` the deploy path.
+fn classify(in_root: bool, rel: &str, target: &str) -> (&'static str, String, bool) {
+    if !in_root {
+        return ("context_file", target.to_string(), true);
+    }
+    let parts: Vec<&str> = rel.split('/').collect();
+    let under = |n: usize| parts[n..].join("/");
+    match parts.as_slice() {
+        ["skills", name, rest @ ..] if !rest.is_empty() => {
+            let main = rest.len() == 1 && rest[0].eq_ignore_ascii_case("SKILL.md");
+            ("skill", (*name).to_string(), main)
+        }
+        ["commands", _, ..] if rel.ends_with(".md") => ("command", strip_md(&under(1)), true),
+        ["agents", _, ..] if rel.ends_with(".md") => ("agent", strip_md(&under(1)), true),
+        ["rules", _, ..] => ("rule_file", strip_md(&under(1)), true),
+        _ => ("context_file", target.to_string(), true),
+    }
+}
+
+fn strip_md(path: &str) -> String {
+    path.strip_suffix(".md").unwrap_or(path).to_string()
+}
+
+/// The `description:` of a Markdown file's YAML front matter, if any.
+fn frontmatter_description(content: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(content);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut lines = text.lines();
+    if lines.next()?.trim_end() != "---" {
+        return None;
+    }
+    let mut lines = lines.take_while(|l| l.trim_end() != "---").peekable();
+    while let Some(line) = lines.next() {
+        let Some(value) = line.strip_prefix("description:") else {
+            continue;
+        };
+        let value = value.trim();
+        let value = if value.is_empty() || matches!(value, ">" | "|" | ">-" | "|-") {
+            // A folded or literal block: the indented lines that follow.
+            let mut block = Vec::new();
+            while let Some(next) = lines.next_if(|l| l.starts_with([' ', '\t'])) {
+                block.push(next.trim());
+            }
+            block.join(" ")
+        } else {
+            value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(value)
+                .to_string()
+        };
+        return Some(value).filter(|v| !v.is_empty());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_map_to_artifacts() {
+        let c = |rel: &str| {
+            let (kind, name, main) = classify(true, rel, &format!(".claude/{rel}"));
+            (kind, name, main)
+        };
+        assert_eq!(
+            c("skills/review/SKILL.md"),
+            ("skill", "review".into(), true)
+        );
+        assert_eq!(
+            c("skills/review/scripts/run.py"),
+            ("skill", "review".into(), false)
+        );
+        assert_eq!(
+            c("commands/git/commit.md"),
+            ("command", "git/commit".into(), true)
+        );
+        assert_eq!(c("agents/tester.md"), ("agent", "tester".into(), true));
+        assert_eq!(c("rules/api.md"), ("rule_file", "api".into(), true));
+        assert_eq!(
+            c("rules/style.mdc"),
+            ("rule_file", "style.mdc".into(), true)
+        );
+        assert_eq!(
+            c("commands/run.sh"),
+            ("context_file", ".claude/commands/run.sh".into(), true)
+        );
+        assert_eq!(
+            c("settings.json"),
+            ("context_file", ".claude/settings.json".into(), true)
+        );
+        assert_eq!(
+            c("skills/README.md"),
+            ("context_file", ".claude/skills/README.md".into(), true)
+        );
+        assert_eq!(
+            classify(false, "CLAUDE.md", "CLAUDE.md"),
+            ("context_file", "CLAUDE.md".into(), true)
+        );
+    }
+
+    #[test]
+    fn descriptions_come_from_front_matter() {
+        let d = |s: &str| frontmatter_description(s.as_bytes());
+        assert_eq!(
+            d("---\nname: x\ndescription: Review code\n---\nbody"),
+            Some("Review code".into())
+        );
+        assert_eq!(
+            d("---\r\ndescription: \"Quoted: yes\"\r\n---\r\n"),
+            Some("Quoted: yes".into())
+        );
+        assert_eq!(
+            d("---\ndescription: >\n  Two\n  lines\nname: x\n---\n"),
+            Some("Two lines".into())
+        );
+        assert_eq!(d("# no front matter\ndescription: no\n"), None);
+        assert_eq!(d("---\nname: x\n---\ndescription: body\n"), None);
+    }
+
+    #[test]
+    fn verbatim_globs_match_at_any_depth() -> Result<()> {
+        let set = verbatim_globs(&["*.py".to_string(), ".claude/rules/**".to_string()])?;
+        assert!(set.is_match(".claude/skills/x/scripts/gen.py"));
+        assert!(set.is_match(".claude/rules/a/b.md"));
+        assert!(!set.is_match(".claude/skills/x/SKILL.md"));
+        assert!(verbatim_globs(&["a[".to_string()]).is_err());
+        Ok(())
+    }
+}
