@@ -74,6 +74,11 @@ mod profile;
 mod template;
 
 pub use crate::error::Error;
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 pub use crate::profile::{KNOWN_ROOTS, PathProfile};
 pub use crate::template::{
     EXECUTABLE_MODE, RenderedFile, RenderedFileSummary, TemplateDeployOptions,
