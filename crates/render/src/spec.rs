@@ -23,11 +23,11 @@ pub fn is_valid_name(name: &str) -> bool {
     }
 }
 
-pub(crate) fn is_ident_start(c: u8) -> bool {
+pub(crate) const fn is_ident_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
 
-pub(crate) fn is_ident_continue(c: u8) -> bool {
+pub(crate) const fn is_ident_continue(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 

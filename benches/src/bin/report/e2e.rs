@@ -1,0 +1,47 @@
+//! End to end: `deploy_template` of the original's acceptance case.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use stencil::deploy::{DeployOptions, Durability};
+use stencil::{TemplateDeployOptions, deploy_template, render_template};
+use stencil_benches::e2e_corpus::{TEMPLATE, VARS, acceptance_catalog};
+use stencil_benches::quick::{Row, fmt_duration, median_with_setup};
+
+pub fn rows(budget: Duration, rows: &mut Vec<Row>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog = acceptance_catalog(&dir.path().join("catalog.db")).expect("catalogue");
+    let projects = dir.path().join("projects");
+    let next = AtomicUsize::new(0);
+    let fresh = || projects.join(next.fetch_add(1, Ordering::Relaxed).to_string());
+    let rendered =
+        render_template(&catalog, TEMPLATE, VARS, &TemplateDeployOptions::new()).expect("renders");
+    let floor = median_with_setup(budget, fresh, |root| {
+        for f in &rendered {
+            let path = root.join(f.path.as_path());
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("mkdir");
+            }
+            std::fs::write(&path, &f.contents).expect("write");
+        }
+    });
+    for (name, durability) in [("None", Durability::None), ("Batch", Durability::Batch)] {
+        let options = TemplateDeployOptions::new()
+            .deploy_options(DeployOptions::new().durability(durability));
+        let t = median_with_setup(budget, fresh, |root| {
+            let report =
+                deploy_template(&catalog, TEMPLATE, &root, VARS, &options).expect("deploys");
+            assert_eq!(report.deploy.written.len(), 10);
+        });
+        rows.push(Row {
+            measurement: format!(
+                "end to end: deploy_template, 10 entities, on-disk catalogue → empty dir (durability {name})"
+            ),
+            stencil: format!("p50 {}", fmt_duration(t)),
+            baseline: format!("direct writes of the rendered files (floor): {}", fmt_duration(floor)),
+            ratio: Some(floor.as_secs_f64() / t.as_secs_f64()),
+            target: "p50 ≤ 3 ms (original: < 5 s p95)".into(),
+            pass: Some(t <= Duration::from_millis(3)),
+        });
+    }
+}
