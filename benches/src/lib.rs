@@ -4,6 +4,7 @@
 //! with a baseline in the same run.
 
 pub mod e2e_corpus;
+pub mod import_tree;
 pub mod peers;
 pub mod quick;
 pub mod render_corpus;

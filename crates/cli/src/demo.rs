@@ -12,10 +12,9 @@ use stencil::store::{ArtifactKey, ArtifactQuery, Catalog, Error as StoreError, T
 use stencil::{TemplateDeployOptions, deploy_template};
 
 use crate::commands::deploy::{DeploySummary, explain};
-use crate::commands::import::{ImportSummary, import_tree};
+use crate::commands::import::{ImportSummary, Importer};
 use crate::commands::template::collection_members;
 use crate::context::{Context, open_or_create};
-use crate::import;
 use crate::output::{Output, count, human_bytes};
 
 /// The sample tree: `(path in the tree, content)`. The files live under
@@ -94,9 +93,9 @@ pub fn run(ctx: &Context, dir: &Path) -> Result<Output> {
 
     let sample = scratch.path().join("sample");
     write_sample(&sample)?;
-    let no_globs = import::verbatim_globs(&[])?;
-    let tree = import::scan(&sample, &no_globs, &ctx.style)?;
-    let mut imported = import_tree(&catalog, &sample, tree, Some(NAME), &ctx.style)?;
+    let importer = Importer::new(&[], Some(NAME), &ctx.style);
+    let tree = importer.scan(&sample)?;
+    let mut imported = importer.store(&catalog, tree)?;
     imported.source = "the built-in sample tree".to_string();
 
     let facets = catalog.facets(&ArtifactQuery::new().collection(NAME))?;

@@ -13,7 +13,6 @@ mod args;
 mod commands;
 mod context;
 mod demo;
-mod import;
 mod output;
 
 use std::process::ExitCode;

@@ -20,15 +20,28 @@ use crate::plan::DeployPlan;
 use crate::report::{DeployReport, RecoveryReport};
 use crate::sys::{self, Fs};
 
-/// The lock file, in the state directory. Held with `flock` for the whole
-/// deploy or recovery.
-const LOCK: &str = "deploy.lock";
 /// Present from before the first placement until the commit point.
 const JOURNAL: &str = "deploy-journal";
 const JOURNAL_TMP: &str = "deploy-journal.tmp";
-/// Staged files, flat: slot `<i>` holds entry `i`; after an exchange it
-/// holds the old file, which is the backup.
+/// Staged files: one flat directory per staging thread ("lane", so that
+/// threads never contend for one directory's lock) — lane 0 is this
+/// directory itself, lane `k` its subdirectory `lane<k>`. Slot `<i>` of a
+/// lane holds entry `i`; after an exchange it holds the old file, which is
+/// the backup. No mirror tree: creating directories is slow here.
 const STAGING: &str = "deploy-staging";
+
+fn lane_name(lane: usize) -> String {
+    format!("lane{lane}")
+}
+
+/// Open lane `lane` of the staging directory `stage`.
+fn open_lane(fs: Fs, stage: BorrowedFd<'_>, lane: usize) -> Result<OwnedFd, Errno> {
+    if lane == 0 {
+        fs.open_dir(stage, "")
+    } else {
+        fs.open_dir(stage, &lane_name(lane))
+    }
+}
 
 /// Fire the failpoint armed for a step (compiled out without the feature).
 macro_rules! failpoint {
@@ -174,6 +187,7 @@ pub fn deploy(plan: &DeployPlan, options: &DeployOptions) -> Result<DeployReport
         lock: Some(lock),
         root_created: created_now,
         stage: None,
+        lanes: Vec::new(),
         placed: Vec::new(),
         created_dirs: Vec::new(),
         committed: false,
@@ -221,7 +235,7 @@ pub fn recover(root: impl AsRef<Path>) -> Result<RecoveryReport, DeployError> {
     }
     let lock = Lock::acquire(fs, root_fd.as_fd(), root)?;
     let workers = DeployOptions::new().effective_workers(usize::MAX);
-    match recover_locked(fs, root_fd.as_fd(), root, lock.state.as_fd(), workers) {
+    match recover_locked(fs, root_fd.as_fd(), root, lock.fd(), workers) {
         Ok(report) => {
             lock.release(root_fd.as_fd(), true);
             remove_root_chain(root, report.root_dirs_created);
@@ -284,10 +298,10 @@ fn remove_root_chain(root: &Path, count: usize) {
     }
 }
 
-/// The deploy lock: `flock` on `.stencil/deploy.lock`.
+/// The deploy lock: `flock` on the state directory itself, so that taking
+/// it creates no file. Held for the whole deploy or recovery.
 struct Lock {
-    state: OwnedFd,
-    file: File,
+    state: File,
 }
 
 impl Lock {
@@ -295,51 +309,46 @@ impl Lock {
         let state_dir = || DeployError::StateDir {
             path: root.join(STATE_DIR),
         };
-        // The lock file is removed when a deploy ends, so a waiter may wake
-        // holding a lock on a file that is gone: it checks that the name
-        // still leads to the file it locked, and starts again if not.
+        // A deploy that ends removes the state directory (if empty) while
+        // still holding the lock, so a waiter may wake holding a lock on a
+        // directory that is gone: it checks that the name still leads to
+        // the directory it locked, and starts again if not.
         for _ in 0..1000 {
             match sys::mkdir(root_fd, STATE_DIR, 0o755) {
                 Ok(()) | Err(Errno::EXIST) => {}
                 Err(e) => return Err(io("create directory", root.join(STATE_DIR), e)),
             }
             let state = match fs.open_dir(root_fd, STATE_DIR) {
-                Ok(fd) => fd,
+                Ok(fd) => File::from(fd),
                 Err(Errno::NOENT) => continue,
                 Err(Errno::LOOP | Errno::NOTDIR) => return Err(state_dir()),
                 Err(e) => return Err(io("open", root.join(STATE_DIR), e)),
             };
-            let file = match sys::open_lock(state.as_fd(), LOCK) {
-                Ok(file) => file,
-                Err(Errno::NOENT) => continue,
-                Err(Errno::LOOP) => {
-                    return Err(DeployError::StateDir {
-                        path: state_path(root, LOCK),
-                    });
+            state
+                .lock()
+                .map_err(|e| DeployError::io("lock", root.join(STATE_DIR), e))?;
+            let mine = sys::fstat(&state).map(|s| (s.st_dev, s.st_ino));
+            match (mine, sys::lstat(root_fd, STATE_DIR)) {
+                (Ok(mine), Ok(now)) if (now.st_dev, now.st_ino) == mine => {
+                    return Ok(Lock { state });
                 }
-                Err(e) => return Err(io("open the lock file", state_path(root, LOCK), e)),
-            };
-            file.lock()
-                .map_err(|e| DeployError::io("lock", state_path(root, LOCK), e))?;
-            let mine = sys::fstat(&file).map(|s| s.st_ino);
-            match (mine, sys::lstat(state.as_fd(), LOCK)) {
-                (Ok(mine), Ok(now)) if now.st_ino == mine => return Ok(Lock { state, file }),
                 _ => continue,
             }
         }
-        Err(io("lock", state_path(root, LOCK), Errno::AGAIN))
+        Err(io("lock", root.join(STATE_DIR), Errno::AGAIN))
     }
 
-    /// Unlock; with `cleanup`, remove the lock file first (while still
-    /// holding it) and then the state directory if it is empty.
+    fn fd(&self) -> BorrowedFd<'_> {
+        self.state.as_fd()
+    }
+
+    /// Unlock; with `cleanup`, first remove the state directory if it is
+    /// empty (while still holding the lock, so no waiter uses it meanwhile).
     fn release(self, root_fd: BorrowedFd<'_>, cleanup: bool) {
-        if cleanup {
-            let _ = sys::unlink(self.state.as_fd(), LOCK);
-        }
-        drop(self.file);
         if cleanup {
             let _ = sys::rmdir(root_fd, STATE_DIR);
         }
+        drop(self.state);
     }
 }
 
@@ -562,10 +571,13 @@ struct Tx<'a> {
     /// Directories from the root upwards that this deploy (or the
     /// interrupted one it recovered) created.
     root_created: usize,
+    /// The staging directory.
     stage: Option<OwnedFd>,
-    /// Files placed so far: (slot, inode of our file, path). The in-memory
-    /// twin of the journal.
-    placed: Vec<(usize, u64, RelPath)>,
+    /// Its lane directories, by lane number.
+    lanes: Vec<OwnedFd>,
+    /// Files placed so far: (lane, slot, inode of our file, path). The
+    /// in-memory twin of the journal.
+    placed: Vec<(usize, usize, u64, RelPath)>,
     created_dirs: Vec<RelPath>,
     committed: bool,
 }
@@ -574,7 +586,7 @@ impl Tx<'_> {
     fn state(&self) -> BorrowedFd<'_> {
         // The lock is only taken away by `release`, after which no step runs.
         match &self.lock {
-            Some(lock) => lock.state.as_fd(),
+            Some(lock) => lock.fd(),
             None => self.root_fd.as_fd(),
         }
     }
@@ -625,16 +637,38 @@ impl Tx<'_> {
         let to_stage: Vec<usize> = (0..entries.len())
             .filter(|&i| pre.actions[i] != Action::Skip)
             .collect();
-        let inos = stage_files(self.plan, options, root, stage.as_fd(), &to_stage, per_file);
+        let lanes = options.effective_workers(to_stage.len());
+        for lane in 0..lanes {
+            let name = lane_name(lane);
+            let made = match lane {
+                0 => Ok(()),
+                _ => sys::mkdir(stage.as_fd(), &name, 0o700),
+            }
+            .and_then(|()| open_lane(fs, stage.as_fd(), lane));
+            match made {
+                Ok(fd) => self.lanes.push(fd),
+                Err(e) => {
+                    self.stage = Some(stage);
+                    return Err(io(
+                        "create directory",
+                        state_path(root, STAGING).join(name),
+                        e,
+                    ));
+                }
+            }
+        }
         self.stage = Some(stage);
-        let inos = inos?;
+        // Entry `to_stage[k]` goes to lane `k % lanes`.
+        let inos = stage_files(self.plan, options, root, &self.lanes, &to_stage, per_file)?;
 
         // Journal, then the one barrier of batch mode: staged data and
         // journal reach the disk before the first rename.
         let files: Vec<JournalFile> = to_stage
             .iter()
             .zip(&inos)
-            .map(|(&index, &ino)| JournalFile {
+            .enumerate()
+            .map(|(k, (&index, &ino))| JournalFile {
+                lane: k % lanes,
                 index,
                 ino,
                 path: entries[index].path().clone(),
@@ -675,7 +709,12 @@ impl Tx<'_> {
         // Place, one directory handle per parent.
         let mut report = empty_report(self.plan, false);
         let mut outcomes: Vec<(usize, Placed)> = Vec::with_capacity(to_stage.len());
-        let mut order: Vec<(usize, u64)> = to_stage.iter().copied().zip(inos).collect();
+        let mut order: Vec<(usize, usize, u64)> = to_stage
+            .iter()
+            .zip(inos)
+            .enumerate()
+            .map(|(k, (&index, ino))| (index, k % lanes, ino))
+            .collect();
         order.sort_by(|a, b| {
             let (pa, pb) = (
                 entries[a.0].path().parent_str(),
@@ -685,7 +724,7 @@ impl Tx<'_> {
         });
         let total = order.len();
         let mut current: Option<(&str, OwnedFd)> = None;
-        for (done, &(index, ino)) in order.iter().enumerate() {
+        for (done, &(index, lane, ino)) in order.iter().enumerate() {
             let path = entries[index].path();
             let parent = path.parent_str();
             if current.as_ref().map(|c| c.0) != Some(parent) {
@@ -696,9 +735,9 @@ impl Tx<'_> {
                 touched.insert(parent);
             }
             let Some((_, dir)) = &current else { continue };
-            let placed = self.place(index, pre.actions[index], dir.as_fd(), path)?;
+            let placed = self.place(lane, index, pre.actions[index], dir.as_fd(), path)?;
             if placed != Placed::Skipped {
-                self.placed.push((index, ino, path.clone()));
+                self.placed.push((lane, index, ino, path.clone()));
             }
             outcomes.push((index, placed));
             options.emit(DeployEvent::Placed {
@@ -743,8 +782,9 @@ impl Tx<'_> {
 
         // Leftovers: backups and skipped slots. Failing to remove them does
         // not make the deploy fail: the next deploy or recover removes them.
+        self.lanes.clear();
         if let Some(stage) = self.stage.take()
-            && clear_dir(stage.as_fd(), workers).is_ok()
+            && clear_staging(fs, stage.as_fd(), workers).is_ok()
         {
             let _ = sys::rmdir(self.state(), STAGING);
         }
@@ -783,13 +823,14 @@ impl Tx<'_> {
     /// renamed, so the target holds the old or the new file at every moment.
     fn place(
         &self,
+        lane: usize,
         index: usize,
         action: Action,
         dir: BorrowedFd<'_>,
         path: &RelPath,
     ) -> Result<Placed, DeployError> {
         let (fs, root) = (self.fs, self.root);
-        let Some(stage) = &self.stage else {
+        let Some(stage) = self.lanes.get(lane) else {
             return Err(io("open", state_path(root, STAGING), Errno::BADF));
         };
         let stage = stage.as_fd();
@@ -852,6 +893,9 @@ impl Tx<'_> {
             .map_err(|e| io("write the journal", state_path(self.root, JOURNAL), e))?;
         if per_file {
             sys::fsync(state).map_err(|e| io("flush", self.root.join(STATE_DIR), e))?;
+            // The state directory may be new: its own entry must last too.
+            sys::fsync(self.root_fd.as_fd())
+                .map_err(|e| io("flush", self.root.to_path_buf(), e))?;
         }
         Ok(())
     }
@@ -861,9 +905,9 @@ impl Tx<'_> {
     fn roll_back(&mut self, cause: DeployError) -> DeployError {
         let (fs, root) = (self.fs, self.root);
         let root_fd = self.root_fd.as_fd();
-        let stage = self.stage.as_ref().map(AsFd::as_fd);
         let mut failures = Vec::new();
-        for (index, ino, path) in self.placed.iter().rev() {
+        for (lane, index, ino, path) in self.placed.iter().rev() {
+            let stage = self.lanes.get(*lane).map(AsFd::as_fd);
             if let Err(failure) = undo_file(fs, root_fd, stage, *index, *ino, path) {
                 failures.push(failure);
             }
@@ -893,8 +937,9 @@ impl Tx<'_> {
             };
         }
         let workers = self.options.effective_workers(self.plan.len());
+        self.lanes.clear();
         if let Some(stage) = self.stage.take()
-            && clear_dir(stage.as_fd(), workers).is_ok()
+            && clear_staging(fs, stage.as_fd(), workers).is_ok()
         {
             let _ = sys::rmdir(self.state(), STAGING);
         }
@@ -915,16 +960,19 @@ fn stage_files(
     plan: &DeployPlan,
     options: &DeployOptions,
     root: &Path,
-    stage: BorrowedFd<'_>,
+    lanes: &[OwnedFd],
     todo: &[usize],
     sync: bool,
 ) -> Result<Vec<u64>, DeployError> {
     let entries = plan.entries();
-    let workers = options.effective_workers(todo.len());
+    let workers = lanes.len().max(1);
     let done = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let total = todo.len();
     let work = |worker: usize| -> Result<Vec<(usize, u64)>, DeployError> {
+        let Some(stage) = lanes.get(worker).map(AsFd::as_fd) else {
+            return Err(io("stage files in", root.join(STATE_DIR), Errno::BADF));
+        };
         let mut inos = Vec::with_capacity(total / workers + 1);
         for (k, &index) in todo.iter().enumerate().skip(worker).step_by(workers) {
             if stop.load(Ordering::Relaxed) {
@@ -1013,6 +1061,26 @@ fn clear_dir(dir: BorrowedFd<'_>, workers: usize) -> Result<(), Errno> {
             .into_iter()
             .try_for_each(|h| h.join().unwrap_or(Err(Errno::IO)))
     })
+}
+
+/// Remove the staging directory's contents: lane directories are emptied
+/// and removed, everything else (lane 0's slots) is unlinked, never
+/// followed; in parallel.
+fn clear_staging(fs: Fs, stage: BorrowedFd<'_>, workers: usize) -> Result<(), Errno> {
+    for name in sys::list(stage)? {
+        let Some(text) = name.to_str().ok().filter(|n| n.starts_with("lane")) else {
+            continue;
+        };
+        match fs.open_dir(stage, text) {
+            Ok(lane) => {
+                clear_dir(lane.as_fd(), workers)?;
+                sys::rmdir(stage, text)?;
+            }
+            Err(Errno::LOOP | Errno::NOTDIR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    clear_dir(stage, workers)
 }
 
 enum Undone {
@@ -1130,9 +1198,14 @@ fn recover_locked(
         report.rolled_back = true;
         report.root_dirs_created = journal.root_created;
         let mut failures = Vec::new();
+        let mut lanes: HashMap<usize, Option<OwnedFd>> = HashMap::new();
         for file in journal.files.iter().rev() {
-            let stage = stage.as_ref().map(AsFd::as_fd);
-            match undo_file(fs, root_fd, stage, file.index, file.ino, &file.path) {
+            let lane = lanes.entry(file.lane).or_insert_with(|| {
+                let stage = stage.as_ref()?;
+                open_lane(fs, stage.as_fd(), file.lane).ok()
+            });
+            let lane = lane.as_ref().map(AsFd::as_fd);
+            match undo_file(fs, root_fd, lane, file.index, file.ino, &file.path) {
                 Ok(Some(Undone::Restored)) => report.restored.push(file.path.clone()),
                 Ok(Some(Undone::Removed)) => report.removed.push(file.path.clone()),
                 Ok(None) => {}
@@ -1159,7 +1232,8 @@ fn recover_locked(
         sys::syncfs(root_fd).map_err(|e| io("flush the file system of", root.into(), e))?;
     }
     if let Some(stage) = stage {
-        clear_dir(stage.as_fd(), workers).map_err(|e| io("clear", state_path(root, STAGING), e))?;
+        clear_staging(fs, stage.as_fd(), workers)
+            .map_err(|e| io("clear", state_path(root, STAGING), e))?;
         sys::rmdir(state, STAGING).map_err(|e| io("remove", state_path(root, STAGING), e))?;
         report.staging_removed = true;
     }

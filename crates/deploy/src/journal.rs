@@ -8,7 +8,7 @@
 
 use crate::path::RelPath;
 
-const MAGIC: &str = "stencil-deploy journal 1";
+const MAGIC: &str = "stencil-deploy journal 2";
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Journal {
@@ -22,7 +22,9 @@ pub(crate) struct Journal {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct JournalFile {
-    /// The staging slot (`<index>`; a fallback backup is `<index>.old`).
+    /// The staging lane directory.
+    pub(crate) lane: usize,
+    /// The slot in the lane (`<index>`; a fallback backup is `<index>.old`).
     pub(crate) index: usize,
     /// The staged file's inode number.
     pub(crate) ino: u64,
@@ -41,7 +43,7 @@ impl Journal {
             out.push('\n');
         }
         for file in &self.files {
-            out.push_str(&format!("file {} {} ", file.index, file.ino));
+            out.push_str(&format!("file {} {} {} ", file.lane, file.index, file.ino));
             escape_into(file.path.as_str(), &mut out);
             out.push('\n');
         }
@@ -70,12 +72,14 @@ impl Journal {
                 }
                 "dir" => journal.dirs.push(path(rest)?),
                 "file" => {
-                    let mut parts = rest.splitn(3, ' ');
+                    let mut parts = rest.splitn(4, ' ');
+                    let lane = parts.next().and_then(|s| s.parse().ok());
                     let index = parts.next().and_then(|s| s.parse().ok());
                     let ino = parts.next().and_then(|s| s.parse().ok());
                     let p = parts.next().ok_or_else(|| bad(line))?;
-                    match (index, ino) {
-                        (Some(index), Some(ino)) => journal.files.push(JournalFile {
+                    match (lane, index, ino) {
+                        (Some(lane), Some(index), Some(ino)) => journal.files.push(JournalFile {
+                            lane,
                             index,
                             ino,
                             path: path(p)?,
@@ -145,6 +149,7 @@ mod tests {
             root_created: 2,
             dirs: vec![RelPath::new("a b/100%").unwrap()],
             files: vec![JournalFile {
+                lane: 1,
                 index: 7,
                 ino: 123456789,
                 path: RelPath::new("a b/100%/new\nline\u{7f}.md").unwrap(),
@@ -157,12 +162,12 @@ mod tests {
 
     #[test]
     fn refuses_truncated_or_tampered_journals() {
-        let good = "stencil-deploy journal 1\nroot-created 0\nfile 1 2 a\nend\n";
+        let good = "stencil-deploy journal 2\nroot-created 0\nfile 0 1 2 a\nend\n";
         assert!(Journal::decode(good.as_bytes()).is_ok());
         assert!(Journal::decode(&good.as_bytes()[..good.len() - 4]).is_err());
-        let evil = good.replace("file 1 2 a", "file 1 2 ../../etc/passwd");
+        let evil = good.replace("file 0 1 2 a", "file 0 1 2 ../../etc/passwd");
         assert!(Journal::decode(evil.as_bytes()).is_err());
-        let evil = good.replace("file 1 2 a", "dir /etc");
+        let evil = good.replace("file 0 1 2 a", "dir /etc");
         assert!(Journal::decode(evil.as_bytes()).is_err());
     }
 }

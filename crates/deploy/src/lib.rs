@@ -69,8 +69,8 @@
 //! # Crate features
 //!
 //! * `failpoints` — off by default, never for release builds. Adds
-//!   [`DeployOptions::failpoint`] to fail or "crash" at any step of the
-//!   protocol, and [`DeployOptions::force_portable`]; the crate's own tests
+//!   `DeployOptions::failpoint` to fail or "crash" at any step of the
+//!   protocol, and `DeployOptions::force_portable`; the crate's own tests
 //!   turn it on.
 
 #![deny(missing_docs)]

@@ -173,14 +173,19 @@ pub(crate) fn write_new(
     sync: bool,
 ) -> std::io::Result<u64> {
     let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-    let fd = rfs::openat(dir, name, flags, Mode::from_raw_mode(0o600))?;
+    let fd = rfs::openat(dir, name, flags, Mode::from_raw_mode(mode))?;
     let mut file = File::from(fd);
     file.write_all(contents)?;
-    rfs::fchmod(&file, Mode::from_raw_mode(mode))?;
+    // The umask may have cleared bits; `fchmod` only then, since the
+    // `fstat` is needed anyway for the inode number.
+    let stat = rfs::fstat(&file)?;
+    if stat.st_mode & 0o7777 != mode {
+        rfs::fchmod(&file, Mode::from_raw_mode(mode))?;
+    }
     if sync {
         rfs::fsync(&file)?;
     }
-    Ok(rfs::fstat(&file)?.st_ino)
+    Ok(stat.st_ino)
 }
 
 /// Read a small file relative to a directory handle, not through a link.
@@ -232,17 +237,6 @@ pub(crate) fn open_root(path: &std::path::Path) -> Result<OwnedFd, Errno> {
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )
-}
-
-/// Open (creating if needed) the lock file, never through a link.
-pub(crate) fn open_lock(dir: BorrowedFd<'_>, name: &str) -> Result<File, Errno> {
-    let fd = rfs::openat(
-        dir,
-        name,
-        OFlags::RDWR | OFlags::CREATE | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-        Mode::from_raw_mode(0o644),
-    )?;
-    Ok(File::from(fd))
 }
 
 /// Write `dir/name` afresh (truncating), not through a link.

@@ -274,21 +274,24 @@ fn a_state_directory_that_is_a_link_is_refused() {
 }
 
 #[test]
-fn a_lock_file_that_is_a_link_is_refused() {
-    let arena = Arena::new();
-    std::fs::create_dir(arena.root.join(".stencil")).unwrap();
-    symlink(
-        arena.sentinel.join("precious.md"),
-        arena.root.join(".stencil/deploy.lock"),
-    )
-    .unwrap();
-    let err = deploy(
-        &plan_of(&arena.root, &[("a.md", "x")]),
-        &DeployOptions::new(),
-    )
-    .unwrap_err();
-    assert!(matches!(err, DeployError::StateDir { .. }), "{err:?}");
-    arena.check("lock link");
+fn links_planted_in_the_state_directory_are_never_followed() {
+    for name in ["deploy-journal", "deploy-journal.tmp", "deploy-staging"] {
+        for target in ["sentinel/precious.md", "sentinel/sub", "sentinel/none"] {
+            let arena = Arena::new();
+            std::fs::create_dir(arena.root.join(".stencil")).unwrap();
+            let outside = arena.sentinel.parent().unwrap().join(target);
+            symlink(&outside, arena.root.join(".stencil").join(name)).unwrap();
+            let label = format!("{name} -> {target}");
+            // Refused, or done without touching what the link points at.
+            let _ = deploy(
+                &plan_of(&arena.root, &[("a.md", "x")]),
+                &DeployOptions::new(),
+            );
+            let _ = recover(&arena.root);
+            arena.check(&label);
+            assert!(!outside.join("a.md").exists(), "{label}");
+        }
+    }
 }
 
 #[test]

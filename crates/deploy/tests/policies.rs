@@ -279,7 +279,11 @@ fn modes_are_applied_exactly() {
     plan.add(RelPath::new("secret").unwrap(), "s", Some(0o600))
         .unwrap();
     plan.add(RelPath::new("plain").unwrap(), "p", None).unwrap();
+    // Bits a usual umask (022) would clear are applied all the same.
+    plan.add(RelPath::new("shared").unwrap(), "w", Some(0o666))
+        .unwrap();
     deploy(&plan, &opts(OverwritePolicy::Fail)).unwrap();
+    assert_eq!(mode(root, "shared"), 0o666);
     assert_eq!(mode(root, "bin/run"), 0o755);
     assert_eq!(mode(root, "secret"), 0o600);
     assert_eq!(mode(root, "plain"), 0o644);
@@ -489,7 +493,8 @@ fn readers_see_the_old_or_the_new_file_never_a_partial_one() {
         for round in 0..20 {
             let fill = if round % 2 == 0 { b'n' } else { b'o' };
             let mut plan = stencil_deploy::DeployPlan::new(&root);
-            plan.add(RelPath::new("big.md").unwrap(), vec![fill; size], None).unwrap();
+            plan.add(RelPath::new("big.md").unwrap(), vec![fill; size], None)
+                .unwrap();
             deploy(&plan, &opts(OverwritePolicy::Overwrite)).unwrap();
         }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);

@@ -1,10 +1,14 @@
 use crate::deploy::{DeployError, PathError, PlanError};
+use crate::import::ImportError;
 use crate::render::RenderError;
 use crate::store;
 
 /// Everything [`deploy_template`](crate::deploy_template) and
 /// [`render_template`](crate::render_template) can fail with. Each variant
 /// says what went wrong and where; none leaves anything on disk.
+///
+/// The [`import`](crate::import) functions return the narrower
+/// [`ImportError`], which converts into this type with `?`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -52,6 +56,9 @@ pub enum Error {
     /// The deploy failed and was rolled back.
     #[error(transparent)]
     Deploy(#[from] DeployError),
+    /// A tree import failed (see [`ImportError`]).
+    #[error(transparent)]
+    Import(#[from] ImportError),
     /// A custom profile root is not a safe relative path.
     #[error("profile root `{root}` is not allowed: {source}")]
     Profile {

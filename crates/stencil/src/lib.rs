@@ -10,7 +10,8 @@
 //! * [`deploy`] — staged, atomic, recoverable placement ([`stencil_deploy`]).
 //!
 //! It adds only the operations that need all three: [`deploy_template`] and
-//! [`render_template`].
+//! [`render_template`], and [`import`]: reading a real `.claude/` (or
+//! `.codex/`, `.gemini/`, `.cursor/`) tree from disk into the catalogue.
 //!
 //! # Example
 //!
@@ -58,6 +59,37 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Importing a tree
+//!
+//! [`import::import_tree`] reads an assistant-config folder — skills with
+//! their scripts and assets, commands, agents, rules, `CLAUDE.md` — and
+//! stores it in one transaction: `skills/<name>/**` becomes one `skill`,
+//! `commands/**/*.md` a `command`, `agents/**/*.md` an `agent`, `rules/**` a
+//! `rule_file`, anything else a `context_file`, each file at its place
+//! under the root folder. Executable bits are kept; binary files, and files
+//! matching [`ImportOptions::verbatim`](import::ImportOptions::verbatim)
+//! globs, are stored verbatim so a deploy copies them byte for byte.
+//! Symbolic links are never followed but listed as skipped. Re-importing an
+//! unchanged tree writes nothing and the report says so; a changed file
+//! gives only its artifact a new version.
+//!
+//! ```
+//! use stencil::import::{ImportOptions, import_tree};
+//! use stencil::store::Catalog;
+//!
+//! let tree = tempfile::tempdir()?;
+//! std::fs::create_dir_all(tree.path().join(".claude/commands"))?;
+//! std::fs::write(tree.path().join(".claude/commands/ship.md"), "Ship {{PROJECT_NAME}}.\n")?;
+//! std::fs::write(tree.path().join("CLAUDE.md"), "# {{PROJECT_NAME}}\n")?;
+//!
+//! let catalog = Catalog::open_in_memory()?;
+//! let report = import_tree(&catalog, tree.path(), &ImportOptions::new().collection("team"))?;
+//! let created: Vec<String> = report.created.iter().map(|k| k.to_string()).collect();
+//! assert_eq!(created, ["command:ship", "context_file:CLAUDE.md"]);
+//! assert!(import_tree(&catalog, tree.path(), &ImportOptions::new())?.wrote_nothing());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # Crate features
 //!
 //! This crate has no optional features of its own.
@@ -70,6 +102,7 @@ pub use stencil_render as render;
 pub use stencil_store as store;
 
 mod error;
+pub mod import;
 mod profile;
 mod template;
 

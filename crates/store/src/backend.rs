@@ -2,29 +2,20 @@
 //!
 //! Query *shapes* are written once, with sea-query, in `queries.rs`; this
 //! module decides how they are printed (`build`), how an ID list is bound
-//! (`id_list`), how a substring search is spelt (`contains`) and which
+//! (`in_id_list`), how a substring search is spelt (`contains`) and which
 //! migration scripts create the schema. A PostgreSQL backend adds a variant to
 //! [`Backend`] and an arm to each `match` below, and nothing else in the query
 //! code changes.
 
 use sea_query::{
-    DeleteStatement, Expr, ExprTrait, Func, InsertStatement, LikeExpr, Query, SelectStatement,
+    DeleteStatement, Expr, ExprTrait, Func, InsertStatement, IntoIden, Query, SelectStatement,
     SqliteQueryBuilder, UpdateStatement, Value, Values,
 };
 
-/// `%needle%` with LIKE's wildcards escaped by `\\`: the search is for the
-/// text as typed.
-pub(crate) fn like_pattern(needle: &str) -> String {
-    let mut pattern = String::with_capacity(needle.len() + 2);
-    pattern.push('%');
-    for c in needle.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
+/// The bound value of a [`Backend::contains`] search: the needle, ASCII
+/// lowercased like the column it is compared with.
+pub(crate) fn search_param(needle: &str) -> String {
+    needle.to_ascii_lowercase()
 }
 
 /// The SQL dialect a catalogue speaks.
@@ -68,48 +59,63 @@ impl Backend {
         stmt.build_for(self).0
     }
 
-    /// The parameter value that carries a list of row IDs for [`Backend::in_id_list`].
+    /// `column IN <a list of row IDs bound as one parameter>`.
     ///
     /// One parameter, whatever the list length, so the statement text (and
-    /// its prepared plan) does not change with the page size.
-    pub(crate) fn id_list(self, ids: &[i64]) -> Value {
-        match self {
-            // SQLite has no array type: a JSON array read back with
-            // `json_each` (built into the bundled SQLite) is one bound value.
-            Backend::Sqlite => {
-                let mut json = String::with_capacity(ids.len() * 8 + 2);
-                json.push('[');
-                for (i, id) in ids.iter().enumerate() {
-                    if i > 0 {
-                        json.push(',');
-                    }
-                    json.push_str(&id.to_string());
-                }
-                json.push(']');
-                Value::String(Some(json))
-            }
-        }
-    }
-
-    /// `column IN <the ids bound as one parameter>`.
-    pub(crate) fn in_id_list(self, column: Expr, ids: Value) -> Expr {
+    /// its prepared plan) does not change with the page size. The list is
+    /// bound by the connection layer (`catalog.rs`): SQLite has no array
+    /// type, so it goes in as a pointer to a `Vec` read by the `rarray`
+    /// table-valued function (rusqlite's `array` feature, loaded at open).
+    /// It replaced a JSON text read with `json_each`, whose parsing cost
+    /// ~10 µs of a 50-row page here. PostgreSQL: `= ANY($1)` with an array.
+    pub(crate) fn in_id_list(self, column: Expr) -> Expr {
         match self {
             Backend::Sqlite => column.in_subquery(
                 Query::select()
                     .column("value")
-                    .from_function(Func::cust("json_each").arg(ids), "ids")
+                    .from_function(Func::cust("rarray").arg(Expr::val(0i64)), "ids")
                     .to_owned(),
             ),
         }
     }
 
-    /// Substring match on a text column, ASCII case-insensitive.
+    /// Substring match on a text column, ASCII case-insensitive; bind
+    /// [`search_param`] of the needle.
     pub(crate) fn contains(self, column: Expr, needle: &str) -> Expr {
-        let pattern = like_pattern(needle);
         match self {
-            // SQLite's LIKE is ASCII case-insensitive already; PostgreSQL
-            // will need ILIKE here.
-            Backend::Sqlite => column.like(LikeExpr::new(pattern).escape('\\')),
+            // `instr(lower(col), ?) > 0` rather than `LIKE '%…%'`: SQLite
+            // plans LIKE with the bound pattern, which re-prepares the
+            // statement at every execution, and LIKE needs wildcard escaping.
+            // PostgreSQL: `strpos(lower(col), $1) > 0` or ILIKE.
+            Backend::Sqlite => Expr::from(
+                Func::cust("instr")
+                    .arg(Func::lower(column))
+                    .arg(search_param(needle)),
+            )
+            .gt(Expr::Constant(Value::from(0))),
+        }
+    }
+
+    /// How an INSERT reports the id of its new row. SQLite: not at all in the
+    /// statement, the caller reads `last_insert_rowid()` (free), because
+    /// `RETURNING` measured 2–3× the cost of the insert itself here (5.7 vs
+    /// 2.4 µs per row into `artifacts`). PostgreSQL will add `RETURNING id`.
+    pub(crate) fn return_new_id(self, insert: &mut InsertStatement, id: impl IntoIden) {
+        match self {
+            Backend::Sqlite => {
+                let _ = (insert, id);
+            }
+        }
+    }
+
+    /// A cheap statement whose single integer result changes whenever
+    /// another connection commits, if the backend has one.
+    pub(crate) fn external_change_probe(self) -> Option<&'static str> {
+        match self {
+            // Measured at about 3 µs here (a cached count read costs
+            // ~80 ns, a COUNT over one collection ~12 µs): worth it in front
+            // of facets, not in front of every cheap count, hence opt-in.
+            Backend::Sqlite => Some("PRAGMA data_version"),
         }
     }
 

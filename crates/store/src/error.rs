@@ -90,8 +90,9 @@ pub enum Error {
         /// The hash the content should have.
         hash: String,
     },
-    /// The database schema could not be migrated, or is newer than this build.
-    #[error("catalogue schema migration failed for {path}: {reason}")]
+    /// The database could not be opened or migrated, or its schema is newer
+    /// than this build.
+    #[error("cannot open catalogue {path}: {reason}")]
     Migration {
         /// The database file (`:memory:` for in-memory catalogues).
         path: String,

@@ -45,10 +45,10 @@
 //!
 //! | read | statements |
 //! |---|---|
-//! | [`Catalog::list_artifacts`] (with tags and collections) | ≤ 3 |
-//! | [`Catalog::list_collections`] (with counts) | ≤ 2 |
+//! | [`Catalog::list_artifacts`] (with tags and collections) | ≤ 3 (uses 2) |
+//! | [`Catalog::list_collections`] (with counts) | ≤ 2 (uses 1) |
 //! | [`Catalog::collection`] (with groups) | ≤ 2 |
-//! | [`Catalog::load_template`] (with variables, entities, files) | ≤ 3 |
+//! | [`Catalog::load_template`] (with variables, entities, files) | ≤ 3 (uses 2) |
 //! | [`Catalog::facets`] | ≤ 2 (0 on a cache hit) |
 //!
 //! # Crate features
@@ -75,7 +75,7 @@ pub use error::{Error, ObjectKind, Result};
 pub use model::{
     Artifact, ArtifactFile, ArtifactKey, ArtifactPage, ArtifactQuery, ArtifactSort,
     ArtifactSummary, ArtifactVersion, CollectionDetail, CollectionPage, CollectionRef,
-    CollectionSummary, CountDrift, EntitySpec, Facets, GroupSummary, ImportReport, MAX_NAME_LEN,
+    CollectionSummary, Drift, EntitySpec, Facets, GroupSummary, ImportReport, MAX_NAME_LEN,
     MAX_PAGE_LIMIT, MembershipReport, NewArtifact, NewFile, PutOutcome, Stats, TagCount, Template,
     TemplateEntity, TemplateSpec, TemplateSummary, VariableDecl, validate_type,
 };

@@ -648,16 +648,16 @@ pub struct TemplateSummary {
     pub entity_count: u64,
 }
 
-/// A counter that disagrees with the rows it counts.
+/// A stored counter or copy that disagrees with the rows it summarises.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CountDrift {
-    /// What is counted, e.g. `collection docs artifact_count` or
-    /// `group docs/setup artifact_count`.
-    pub counter: String,
-    /// The stored value.
-    pub stored: i64,
-    /// The value recomputed with `GROUP BY`.
-    pub actual: i64,
+pub struct Drift {
+    /// What disagrees, e.g. `collection docs artifact_count`,
+    /// `group docs/setup artifact_count` or `artifact skill:x tag_names`.
+    pub what: String,
+    /// The stored value, as text (tag names joined by `, `).
+    pub stored: String,
+    /// The value recomputed from the rows (`GROUP BY` for counts).
+    pub actual: String,
 }
 
 /// Work done by a catalogue since it was opened.

@@ -169,6 +169,37 @@ fn check(catalog: &Catalog, oracle: &Connection) -> Result<(), TestCaseError> {
         let by_tag: BTreeMap<String, u64> = facets.by_tag.into_iter().collect();
         prop_assert_eq!(&by_tag, &tags);
     }
+    // Each listed artifact's tags (the row's copy) and collections (with
+    // live counts) equal the link tables.
+    let mut stmt = oracle
+        .prepare(
+            "SELECT a.name, t.name FROM artifact_tags at JOIN artifacts a ON a.id = at.artifact_id \
+             JOIN tags t ON t.id = at.tag_id ORDER BY a.name, t.name",
+        )
+        .unwrap();
+    let mut expected_tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+    {
+        let (a, t) = row.unwrap();
+        expected_tags.entry(a).or_default().push(t);
+    }
+    for item in catalog
+        .list_artifacts(&ArtifactQuery::new().limit(500))
+        .unwrap()
+        .items
+    {
+        let want = expected_tags.remove(item.key.name()).unwrap_or_default();
+        prop_assert_eq!(&item.tags, &want, "tags of {}", item.key);
+        for c in &item.collections {
+            prop_assert_eq!(Some(&c.artifact_count), members.get(&c.name));
+        }
+    }
+    prop_assert!(
+        expected_tags.is_empty(),
+        "tagged artifacts missing from the listing"
+    );
     let drift = catalog.verify_counts().unwrap();
     prop_assert!(drift.is_empty(), "drift: {:?}", drift);
     Ok(())
@@ -219,29 +250,32 @@ fn recount_repairs_drift_made_behind_the_catalogues_back() {
          UPDATE collection_groups SET artifact_count = 3;",
     )
     .unwrap();
+    catalog.add_tags(&art_named("a"), &["x", "y"]).unwrap();
+    raw.execute(
+        "DELETE FROM artifact_tags WHERE tag_id = (SELECT id FROM tags WHERE name = 'x')",
+        [],
+    )
+    .unwrap();
     let drift = catalog.verify_counts().unwrap();
-    let names: Vec<_> = drift
+    let found: Vec<_> = drift
         .iter()
-        .map(|d| (d.counter.as_str(), d.stored, d.actual))
+        .map(|d| (d.what.as_str(), d.stored.as_str(), d.actual.as_str()))
         .collect();
     assert_eq!(
-        names,
+        found,
         vec![
-            ("collection docs artifact_count", 7, 1),
-            ("collection docs group_count", 0, 1),
-            ("group docs/g artifact_count", 3, 1),
+            ("collection docs artifact_count", "7", "1"),
+            ("collection docs group_count", "0", "1"),
+            ("group docs/g artifact_count", "3", "1"),
+            ("artifact skill:a tag_names", "x, y", "y"),
         ]
     );
     catalog.recount().unwrap();
     assert!(catalog.verify_counts().unwrap().is_empty());
-    assert_eq!(
-        catalog
-            .collection("docs")
-            .unwrap()
-            .collection
-            .artifact_count,
-        1
-    );
+    let detail = catalog.collection("docs").unwrap();
+    assert_eq!(detail.collection.artifact_count, 1);
+    let page = catalog.list_artifacts(&ArtifactQuery::new()).unwrap();
+    assert_eq!(page.items[0].tags, ["y"]);
 }
 
 fn art_named(name: &str) -> stencil_store::ArtifactKey {

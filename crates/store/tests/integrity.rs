@@ -160,3 +160,67 @@ fn another_catalogues_writes_show_after_the_ttl_and_at_once_with_ttl_zero() {
         2
     );
 }
+
+#[test]
+fn detecting_external_writes_refreshes_cached_counts_without_waiting_for_the_ttl() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.db");
+    let writer = Catalog::open(&path).unwrap();
+    writer.put_artifact(&artifact("skill", "a")).unwrap();
+    writer.create_collection("docs", "").unwrap();
+    let reader = Catalog::builder()
+        .cache_ttl(Duration::from_secs(3600))
+        .detect_external_writes(true)
+        .open(&path)
+        .unwrap();
+    assert_eq!(reader.collection_artifact_count("docs").unwrap(), 0);
+    let hits = reader.stats().cache_hits;
+    assert_eq!(reader.collection_artifact_count("docs").unwrap(), 0);
+    assert_eq!(
+        reader.stats().cache_hits,
+        hits + 1,
+        "unchanged data is served from the cache"
+    );
+    writer
+        .add_to_collection("docs", &[key("skill", "a")])
+        .unwrap();
+    assert_eq!(reader.collection_artifact_count("docs").unwrap(), 1);
+}
+
+#[test]
+fn a_failing_migration_is_an_error_and_leaves_the_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("half.db");
+    {
+        // Marked as a stencil catalogue at version 0, but with a table that
+        // makes the first migration fail.
+        let raw = Connection::open(&path).unwrap();
+        raw.pragma_update(None, "application_id", 0x73_74_6e_63)
+            .unwrap();
+        raw.execute_batch("CREATE TABLE collections (x INTEGER);")
+            .unwrap();
+    }
+    let err = Catalog::open(&path).unwrap_err();
+    assert!(matches!(err, Error::Migration { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("schema version 1") && msg.contains("collections"),
+        "{msg}"
+    );
+    let raw = Connection::open(&path).unwrap();
+    let version: i64 = raw
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    let tables: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        (version, tables),
+        (0, 1),
+        "the failed migration was not rolled back"
+    );
+}

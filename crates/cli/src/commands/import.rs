@@ -1,15 +1,18 @@
-//! `stencil import DIR [--collection NAME] [--verbatim GLOB]...`
+//! `stencil import DIR [--collection NAME] [--verbatim GLOB]...`: glue
+//! around [`stencil::import`], which does the work.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Result, anyhow};
+use indicatif::ProgressBar;
 use serde::Serialize;
-use stencil::store::{Catalog, Error as StoreError, ImportReport, NewArtifact};
+use stencil::import::{
+    self, ImportError, ImportEvent, ImportOptions, ScannedTree, Skipped, TreeImportReport,
+};
+use stencil::store::Catalog;
 
 use crate::args::ImportArgs;
 use crate::context::Context;
-use crate::import::{self, Skipped, Tree};
 use crate::output::{Output, Style, count, human_bytes};
 
 /// What an import did; the `--json` shape of `stencil import`.
@@ -35,9 +38,18 @@ pub struct ImportSummary {
     /// already marked in the catalogue).
     pub verbatim: Vec<String>,
     /// Symbolic links and special files that were not imported.
-    pub skipped: Vec<Skipped>,
+    pub skipped: Vec<SkippedJson>,
     /// The collection the artifacts were put into.
     pub collection: Option<CollectionSummary>,
+}
+
+/// Something not imported, and why.
+#[derive(Debug, Serialize)]
+pub struct SkippedJson {
+    /// Its path inside the tree.
+    pub path: String,
+    /// `symlink` or `not a regular file`.
+    pub reason: &'static str,
 }
 
 /// The collection an import filled.
@@ -53,134 +65,107 @@ pub struct CollectionSummary {
     pub artifact_count: u64,
 }
 
-/// Runs `stencil import`.
-pub fn run(ctx: &Context, args: &ImportArgs) -> Result<Output> {
-    let globs = import::verbatim_globs(&args.verbatim)?;
-    // Read the whole tree before touching the catalogue: a bad tree leaves
-    // no catalogue file behind.
-    let tree = import::scan(&args.dir, &globs, &ctx.style)?;
-    let summary = ctx.with_catalog(|catalog| {
-        import_tree(
-            catalog,
-            &args.dir,
-            tree,
-            args.collection.as_deref(),
-            &ctx.style,
-        )
-    })?;
-    let human = human(&summary, &ctx.catalog);
-    Ok(Output::new(&summary, human))
+impl From<TreeImportReport> for ImportSummary {
+    fn from(r: TreeImportReport) -> ImportSummary {
+        let strings = |v: &[stencil::store::ArtifactKey]| v.iter().map(|k| k.to_string()).collect();
+        ImportSummary {
+            source: r.source.display().to_string(),
+            changed: r.changed(),
+            created: strings(&r.created),
+            updated: strings(&r.updated),
+            unchanged: strings(&r.unchanged),
+            roots: r.roots,
+            files: r.files,
+            bytes: r.bytes,
+            verbatim: r.verbatim,
+            skipped: r.skipped.iter().map(skipped_json).collect(),
+            collection: r.collection.map(|c| CollectionSummary {
+                name: c.name,
+                created: c.created,
+                added: c.added,
+                artifact_count: c.artifact_count,
+            }),
+        }
+    }
 }
 
-/// Stores a scanned tree in one transaction, keeping what the catalogue
-/// knows that the tree cannot say (tags, verbatim marks), then fills the
-/// collection.
-pub fn import_tree(
-    catalog: &Catalog,
-    source: &Path,
-    mut tree: Tree,
-    collection: Option<&str>,
-    style: &Style,
-) -> Result<ImportSummary> {
-    let mut verbatim: BTreeSet<String> = tree.verbatim.iter().cloned().collect();
-    for artifact in &mut tree.artifacts {
-        keep_catalogue_state(catalog, artifact, &mut verbatim)?;
+fn skipped_json(s: &Skipped) -> SkippedJson {
+    SkippedJson {
+        path: s.path.clone(),
+        reason: s.reason.as_str(),
     }
-    // The collection is created first, so that a bad name fails before
-    // anything is stored; it is removed again if the import fails.
-    let created = match collection {
-        None => false,
-        Some(name) => match catalog.create_collection(name, "") {
-            Ok(()) => true,
-            Err(StoreError::AlreadyExists { .. }) => false,
-            Err(e) => {
-                return Err(e).with_context(|| {
-                    format!("cannot create collection `{name}`; nothing was imported")
-                });
-            }
-        },
-    };
-    let bar = style.bar(tree.artifacts.len() as u64, "storing");
-    let imported = catalog.import(std::mem::take(&mut tree.artifacts));
-    bar.finish_and_clear();
-    let report: ImportReport = match imported {
-        Ok(report) => report,
-        Err(e) => {
-            if let (true, Some(name)) = (created, collection) {
-                let _ = catalog.delete_collection(name);
-            }
-            return Err(e).with_context(|| {
-                format!("cannot import {}; nothing was stored", source.display())
+}
+
+/// An import in two steps, drawing one progress bar: [`scan`](Self::scan)
+/// before the catalogue is opened (a bad tree leaves no catalogue file
+/// behind), then [`store`](Self::store).
+pub struct Importer {
+    options: ImportOptions,
+    bar: ProgressBar,
+}
+
+impl Importer {
+    /// Options from the command line, with a progress observer when the
+    /// style allows one.
+    pub fn new(verbatim: &[String], collection: Option<&str>, style: &Style) -> Importer {
+        let bar = style.bar(0, "reading");
+        let mut options = ImportOptions::new();
+        for glob in verbatim {
+            options = options.verbatim(glob.clone());
+        }
+        if let Some(name) = collection {
+            options = options.collection(name);
+        }
+        if style.progress {
+            let (observer, style) = (bar.clone(), *style);
+            options = options.observer(move |event: &ImportEvent<'_>| match event {
+                ImportEvent::Found { files } => style.show(&observer, *files as u64),
+                ImportEvent::Read { done, .. } => observer.set_position(*done as u64),
+                ImportEvent::Storing { artifacts } => {
+                    observer.set_message("storing");
+                    observer.set_length(*artifacts as u64);
+                    observer.set_position(0);
+                }
+                _ => {}
             });
         }
-    };
-    let keys: Vec<_> = report
-        .created
-        .iter()
-        .chain(&report.updated)
-        .chain(&report.unchanged)
-        .cloned()
-        .collect();
-    let collection = match collection {
-        None => None,
-        Some(name) => {
-            let added = catalog.add_to_collection(name, &keys).with_context(|| {
-                format!("imported, but cannot add the artifacts to collection `{name}`")
-            })?;
-            let artifact_count = catalog.collection_artifact_count(name)?;
-            Some(CollectionSummary {
-                name: name.to_string(),
-                created,
-                added: added.changed.len(),
-                artifact_count,
-            })
-        }
-    };
-    let strings = |v: &[stencil::store::ArtifactKey]| v.iter().map(|k| k.to_string()).collect();
-    Ok(ImportSummary {
-        source: source.display().to_string(),
-        roots: tree.roots,
-        files: tree.files,
-        bytes: tree.bytes,
-        changed: !report.created.is_empty() || !report.updated.is_empty(),
-        created: strings(&report.created),
-        updated: strings(&report.updated),
-        unchanged: strings(&report.unchanged),
-        verbatim: verbatim.into_iter().collect(),
-        skipped: tree.skipped,
-        collection,
-    })
+        Importer { options, bar }
+    }
+
+    /// Reads the tree; nothing is stored.
+    pub fn scan(&self, dir: &Path) -> Result<ScannedTree> {
+        import::scan_tree(dir, &self.options).map_err(|e| {
+            self.bar.finish_and_clear();
+            cli_error(e)
+        })
+    }
+
+    /// Stores a scanned tree in one transaction, keeping the catalogue's
+    /// tags and verbatim marks, then fills the collection.
+    pub fn store(&self, catalog: &Catalog, tree: ScannedTree) -> Result<ImportSummary> {
+        let report = import::import_scanned(catalog, tree, &self.options);
+        self.bar.finish_and_clear();
+        Ok(report.map_err(cli_error)?.into())
+    }
 }
 
-/// A re-import replaces an artifact's tags and file flags with what it
-/// gives, so give what the catalogue already has: the user's tags, verbatim
-/// marks set later, and a description when the tree has none.
-fn keep_catalogue_state(
-    catalog: &Catalog,
-    artifact: &mut NewArtifact,
-    verbatim: &mut BTreeSet<String>,
-) -> Result<()> {
-    let stored = match catalog.artifact(&artifact.key) {
-        Ok(stored) => stored,
-        Err(StoreError::NotFound { .. }) => return Ok(()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", artifact.key)),
-    };
-    artifact.tags = stored.tags;
-    if artifact.description.is_empty() {
-        artifact.description = stored.description;
+/// The library's error, with the command line's names for its options.
+fn cli_error(e: ImportError) -> anyhow::Error {
+    match e {
+        ImportError::Glob { glob, reason } => anyhow!("invalid --verbatim glob `{glob}`: {reason}"),
+        e => e.into(),
     }
-    for file in &mut artifact.files {
-        if !file.verbatim
-            && stored
-                .files
-                .iter()
-                .any(|s| s.path == file.path && s.verbatim)
-        {
-            file.verbatim = true;
-            verbatim.insert(file.path.clone());
-        }
-    }
-    Ok(())
+}
+
+/// Runs `stencil import`.
+pub fn run(ctx: &Context, args: &ImportArgs) -> Result<Output> {
+    let importer = Importer::new(&args.verbatim, args.collection.as_deref(), &ctx.style);
+    // Read the whole tree before touching the catalogue: a bad tree leaves
+    // no catalogue file behind.
+    let tree = importer.scan(&args.dir)?;
+    let summary = ctx.with_catalog(|catalog| importer.store(catalog, tree))?;
+    let human = human(&summary, &ctx.catalog);
+    Ok(Output::new(&summary, human))
 }
 
 /// How many created or updated artifacts the text output names.

@@ -10,6 +10,12 @@ CREATE TABLE artifacts (
     description TEXT    NOT NULL DEFAULT '',
     source      TEXT,
     digest      BLOB    NOT NULL,
+    -- The artifact's tag names, sorted, joined by U+001F (names cannot hold
+    -- control characters). A copy of artifact_tags kept by the write path so
+    -- a listing page reads tags with the row instead of ~2 index seeks per
+    -- artifact; artifact_tags stays the source for filters and facets, and
+    -- verify_counts()/recount() check and repair the copy.
+    tag_names   TEXT    NOT NULL DEFAULT '',
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL,
     UNIQUE (type, name)
@@ -37,14 +43,13 @@ CREATE TABLE artifact_files (
 -- Unique per artifact and digest, not globally: two artifacts may hold the
 -- same content.
 CREATE TABLE artifact_versions (
-    id          INTEGER PRIMARY KEY,
     artifact_id INTEGER NOT NULL REFERENCES artifacts (id) ON DELETE CASCADE,
     version     INTEGER NOT NULL,
     digest      BLOB    NOT NULL,
     created_at  INTEGER NOT NULL,
-    UNIQUE (artifact_id, digest),
-    UNIQUE (artifact_id, version)
-);
+    PRIMARY KEY (artifact_id, version),
+    UNIQUE (artifact_id, digest)
+) WITHOUT ROWID;
 
 CREATE TABLE collections (
     id             INTEGER PRIMARY KEY,

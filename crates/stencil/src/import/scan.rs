@@ -1,37 +1,15 @@
-//! Reads an assistant-config tree from disk and maps it to artifacts.
-//!
-//! The mapping, under each root folder (`.claude/`, `.codex/`, `.gemini/`,
-//! `.cursor/`):
-//!
-//! | path under the root        | artifact                                   |
-//! |----------------------------|--------------------------------------------|
-//! | `skills/<name>/**`         | one `skill:<name>` holding every file      |
-//! | `commands/**/*.md`         | `command:<path without .md>`               |
-//! | `agents/**/*.md`           | `agent:<path without .md>`                 |
-//! | `rules/**`                 | `rule_file:<path without .md>`             |
-//! | anything else              | `context_file:<target path>`               |
-//!
-//! Next to the root folders, the well-known context files in the imported
-//! directory itself ([`TOP_LEVEL_CONTEXT`], e.g. `CLAUDE.md`) become
-//! `context_file` artifacts too. Target paths keep their place: a file at
-//! `DIR/.claude/rules/api.md` deploys to `.claude/rules/api.md`.
-//!
-//! Symbolic links are never followed (they are listed as skipped), nor is
-//! anything that is not a regular file. A file that cannot be read is an
-//! error naming it.
+//! Reading a tree from disk and mapping its files to artifacts.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use serde::Serialize;
-use stencil::KNOWN_ROOTS;
-use stencil::render::Renderer;
-use stencil::store::{ArtifactKey, NewArtifact, NewFile};
 
-use crate::output::Style;
+use super::{ImportError, ImportEvent, ImportOptions, ScannedTree, SkipReason, Skipped};
+use crate::KNOWN_ROOTS;
+use crate::render::Renderer;
+use crate::store::{ArtifactKey, NewArtifact, NewFile};
 
 /// Files directly in the imported directory that are imported as
 /// `context_file` artifacts (other files there are not: a project's
@@ -45,48 +23,28 @@ pub const TOP_LEVEL_CONTEXT: [&str; 6] = [
     ".mcp.json",
 ];
 
-/// Something in the tree that was not imported, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Skipped {
-    /// Its path inside the tree.
-    pub path: String,
-    /// `symlink` or `not a regular file`.
-    pub reason: &'static str,
-}
-
-/// A tree read from disk, mapped to artifacts, not yet stored.
-#[derive(Debug, Default)]
-pub struct Tree {
-    /// The artifacts, sorted by key.
-    pub artifacts: Vec<NewArtifact>,
-    /// Regular files read.
-    pub files: usize,
-    /// Their total size.
-    pub bytes: u64,
-    /// Target paths stored verbatim (matched a `--verbatim` glob, or binary).
-    pub verbatim: Vec<String>,
-    /// What was not imported.
-    pub skipped: Vec<Skipped>,
-    /// The root folders found (`.claude`, …).
-    pub roots: Vec<String>,
-}
-
-/// Compiles `--verbatim` globs. `*` also matches `/`, so `*.py` matches a
+/// Compiles the verbatim globs. `*` also matches `/`, so `*.py` matches a
 /// Python file at any depth.
-pub fn verbatim_globs(patterns: &[String]) -> Result<GlobSet> {
+pub(super) fn verbatim_globs(patterns: &[String]) -> Result<GlobSet, ImportError> {
     let mut set = GlobSetBuilder::new();
     for p in patterns {
-        let glob = Glob::new(p).with_context(|| format!("invalid --verbatim glob `{p}`"))?;
+        let glob = Glob::new(p).map_err(|e| ImportError::Glob {
+            glob: p.clone(),
+            reason: e.kind().to_string(),
+        })?;
         set.add(glob);
     }
-    set.build().context("cannot compile the --verbatim globs")
+    set.build().map_err(|e| ImportError::Glob {
+        glob: patterns.join(" "),
+        reason: e.to_string(),
+    })
 }
 
 /// One regular file found by the walk.
 struct Found {
     /// On disk.
     fs_path: PathBuf,
-    /// Relative to the imported directory (what `--verbatim` matches).
+    /// Relative to the imported directory (what verbatim globs match).
     tree_path: String,
     /// Where it deploys, relative to the project root.
     target: String,
@@ -97,18 +55,40 @@ struct Found {
     executable: bool,
 }
 
-/// Reads the tree at `dir`. Nothing is stored.
-pub fn scan(dir: &Path, verbatim: &GlobSet, style: &Style) -> Result<Tree> {
-    let meta = fs::symlink_metadata(dir)
-        .with_context(|| format!("cannot read directory {}", dir.display()))?;
-    if !meta.is_dir() {
-        bail!(
-            "{} is not a directory; give a .claude/ (or .codex/, .gemini/, .cursor/) folder \
-             or a directory holding one",
-            dir.display()
-        );
+fn read_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + '_ {
+    move |source| ImportError::Read {
+        what: "directory",
+        path: path.to_path_buf(),
+        source,
     }
-    let mut tree = Tree::default();
+}
+
+fn read_file_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + '_ {
+    move |source| ImportError::Read {
+        what: "file",
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Reads the tree at `dir`. Nothing is stored.
+pub(super) fn scan(dir: &Path, options: &ImportOptions) -> Result<ScannedTree, ImportError> {
+    let verbatim = verbatim_globs(&options.verbatim)?;
+    let meta = fs::symlink_metadata(dir).map_err(read_dir_error(dir))?;
+    if !meta.is_dir() {
+        return Err(ImportError::NotADirectory {
+            path: dir.to_path_buf(),
+        });
+    }
+    let mut tree = ScannedTree {
+        source: dir.to_path_buf(),
+        artifacts: Vec::new(),
+        files: 0,
+        bytes: 0,
+        verbatim: Vec::new(),
+        skipped: Vec::new(),
+        roots: Vec::new(),
+    };
     let mut found = Vec::new();
     if let Some(root) = root_name(dir) {
         // DIR is itself the root folder: paths in the tree lack the prefix.
@@ -120,7 +100,7 @@ pub fn scan(dir: &Path, verbatim: &GlobSet, style: &Style) -> Result<Tree> {
             match fs::symlink_metadata(&path) {
                 Ok(m) if m.file_type().is_symlink() => tree.skipped.push(Skipped {
                     path: root.to_string(),
-                    reason: "symlink",
+                    reason: SkipReason::Symlink,
                 }),
                 Ok(m) if m.is_dir() => {
                     tree.roots.push(root.to_string());
@@ -130,18 +110,16 @@ pub fn scan(dir: &Path, verbatim: &GlobSet, style: &Style) -> Result<Tree> {
             }
         }
         if tree.roots.is_empty() {
-            bail!(
-                "{} neither is nor contains a .claude/, .codex/, .gemini/ or .cursor/ folder; \
-                 nothing to import",
-                dir.display()
-            );
+            return Err(ImportError::NoRoot {
+                path: dir.to_path_buf(),
+            });
         }
         for name in TOP_LEVEL_CONTEXT {
             let path = dir.join(name);
             match fs::symlink_metadata(&path) {
                 Ok(m) if m.file_type().is_symlink() => tree.skipped.push(Skipped {
                     path: name.to_string(),
-                    reason: "symlink",
+                    reason: SkipReason::Symlink,
                 }),
                 Ok(m) if m.is_file() => found.push(Found {
                     fs_path: path,
@@ -155,7 +133,7 @@ pub fn scan(dir: &Path, verbatim: &GlobSet, style: &Style) -> Result<Tree> {
             }
         }
     }
-    group(found, verbatim, style, tree)
+    group(found, &verbatim, options, tree)
 }
 
 /// The root folder's name if `dir` itself is one (`.claude`, …).
@@ -177,37 +155,33 @@ fn walk(
     root: &str,
     found: &mut Vec<Found>,
     skipped: &mut Vec<Skipped>,
-) -> Result<()> {
+) -> Result<(), ImportError> {
     let mut stack = vec![(dir.to_path_buf(), prefix.to_string(), String::new())];
     while let Some((dir, prefix, rel_prefix)) = stack.pop() {
         let mut entries = fs::read_dir(&dir)
             .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .with_context(|| format!("cannot read directory {}", dir.display()))?;
+            .map_err(read_dir_error(&dir))?;
         entries.sort_by_key(|e| e.file_name());
         let mut subdirs = Vec::new();
         for entry in entries {
             let path = entry.path();
             let name = entry.file_name();
-            let name = name
-                .to_str()
-                .ok_or_else(|| anyhow!("file name {} is not valid UTF-8", path.display()))?;
+            let Some(name) = name.to_str() else {
+                return Err(ImportError::NonUtf8Name { path });
+            };
             let tree_path = join(&prefix, name);
             let rel = join(&rel_prefix, name);
             // `DirEntry::file_type` does not follow symbolic links.
-            let kind = entry
-                .file_type()
-                .with_context(|| format!("cannot read {}", path.display()))?;
+            let kind = entry.file_type().map_err(read_file_error(&path))?;
             if kind.is_symlink() {
                 skipped.push(Skipped {
                     path: tree_path,
-                    reason: "symlink",
+                    reason: SkipReason::Symlink,
                 });
             } else if kind.is_dir() {
                 subdirs.push((path, tree_path, rel));
             } else if kind.is_file() {
-                let meta = entry
-                    .metadata()
-                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let meta = entry.metadata().map_err(read_file_error(&path))?;
                 found.push(Found {
                     fs_path: path,
                     tree_path,
@@ -219,7 +193,7 @@ fn walk(
             } else {
                 skipped.push(Skipped {
                     path: tree_path,
-                    reason: "not a regular file",
+                    reason: SkipReason::NotRegularFile,
                 });
             }
         }
@@ -258,18 +232,30 @@ struct Draft {
 }
 
 /// Reads every found file and groups them into artifacts.
-fn group(found: Vec<Found>, verbatim: &GlobSet, style: &Style, mut tree: Tree) -> Result<Tree> {
-    let bar = style.bar(found.len() as u64, "reading");
+fn group(
+    found: Vec<Found>,
+    verbatim: &GlobSet,
+    options: &ImportOptions,
+    mut tree: ScannedTree,
+) -> Result<ScannedTree, ImportError> {
+    let total = found.len();
+    options.emit(ImportEvent::Found { files: total });
     let mut drafts: BTreeMap<ArtifactKey, Draft> = BTreeMap::new();
-    for f in found {
-        let content =
-            fs::read(&f.fs_path).with_context(|| format!("cannot read {}", f.fs_path.display()))?;
-        bar.inc(1);
+    for (done, f) in found.into_iter().enumerate() {
+        let content = fs::read(&f.fs_path).map_err(read_file_error(&f.fs_path))?;
         tree.files += 1;
         tree.bytes += content.len() as u64;
+        options.emit(ImportEvent::Read {
+            done: done + 1,
+            total,
+            path: &f.tree_path,
+            bytes: content.len() as u64,
+        });
         let (kind, name, main) = classify(f.root.is_some(), &f.rel, &f.target);
-        let key = ArtifactKey::new(kind, name)
-            .with_context(|| format!("cannot import {}", f.fs_path.display()))?;
+        let key = ArtifactKey::new(kind, name).map_err(|e| ImportError::Artifact {
+            path: f.fs_path.clone(),
+            source: Box::new(e),
+        })?;
         let is_verbatim = Renderer::is_binary(&content)
             || verbatim.is_match(&f.tree_path)
             || verbatim.is_match(&f.target);
@@ -283,12 +269,11 @@ fn group(found: Vec<Found>, verbatim: &GlobSet, style: &Style, mut tree: Tree) -
             description: String::new(),
         });
         if draft.root != f.root {
-            bail!(
-                "`{}` and `{}` both map to artifact `{key}`; import one root folder at a time \
-                 (e.g. `stencil import DIR/.claude`)",
-                draft.first,
-                f.tree_path
-            );
+            return Err(ImportError::Collision {
+                artifact: key.to_string(),
+                first: draft.first.clone(),
+                second: f.tree_path,
+            });
         }
         if main && draft.description.is_empty() {
             draft.description = frontmatter_description(&content).unwrap_or_default();
@@ -300,7 +285,7 @@ fn group(found: Vec<Found>, verbatim: &GlobSet, style: &Style, mut tree: Tree) -
             verbatim: is_verbatim,
         });
     }
-    bar.finish_and_clear();
+    tree.verbatim.sort();
     tree.artifacts = drafts
         .into_iter()
         .map(|(key, d)| {
@@ -325,7 +310,7 @@ fn classify(in_root: bool, rel: &str, target: &str) -> (&'static str, String, bo
         return ("context_file", target.to_string(), true);
     }
     let parts: Vec<&str> = rel.split('/').collect();
-    let under = |n: usize| parts[n..].join("/");
+    let under = |n: usize| parts.get(n..).unwrap_or_default().join("/");
     match parts.as_slice() {
         ["skills", name, rest @ ..] if !rest.is_empty() => {
             let main = rest.len() == 1 && rest[0].eq_ignore_ascii_case("SKILL.md");
@@ -382,10 +367,7 @@ mod tests {
 
     #[test]
     fn paths_map_to_artifacts() {
-        let c = |rel: &str| {
-            let (kind, name, main) = classify(true, rel, &format!(".claude/{rel}"));
-            (kind, name, main)
-        };
+        let c = |rel: &str| classify(true, rel, &format!(".claude/{rel}"));
         assert_eq!(
             c("skills/review/SKILL.md"),
             ("skill", "review".into(), true)
@@ -442,12 +424,15 @@ mod tests {
     }
 
     #[test]
-    fn verbatim_globs_match_at_any_depth() -> Result<()> {
+    fn verbatim_globs_match_at_any_depth() -> Result<(), ImportError> {
         let set = verbatim_globs(&["*.py".to_string(), ".claude/rules/**".to_string()])?;
         assert!(set.is_match(".claude/skills/x/scripts/gen.py"));
         assert!(set.is_match(".claude/rules/a/b.md"));
         assert!(!set.is_match(".claude/skills/x/SKILL.md"));
-        assert!(verbatim_globs(&["a[".to_string()]).is_err());
+        assert!(matches!(
+            verbatim_globs(&["a[".to_string()]),
+            Err(ImportError::Glob { glob, .. }) if glob == "a["
+        ));
         Ok(())
     }
 }
