@@ -51,6 +51,17 @@
 //! | [`Catalog::load_template`] (with variables, entities, files) | ≤ 3 (uses 2) |
 //! | [`Catalog::facets`] | ≤ 2 (0 on a cache hit) |
 //!
+//! # Counts and freshness
+//!
+//! Collection and group counts are columns kept by triggers, read at no
+//! extra cost. Counts that need a query (`collection_artifact_count`,
+//! `tag_counts`, `facets`) go through an LRU count cache that every write made
+//! through the [`Catalog`] clears after its commit, so they are never older
+//! than this catalogue's last commit; writes by other processes show within
+//! the cache TTL ([`CatalogBuilder::cache_ttl`], default 1 s), or at once with
+//! [`CatalogBuilder::detect_external_writes`]. [`Catalog::verify_counts`]
+//! proves there is no drift and [`Catalog::recount`] repairs it.
+//!
 //! # Crate features
 //!
 //! This crate has no optional features. SQLite is compiled in (rusqlite's

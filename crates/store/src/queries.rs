@@ -1282,6 +1282,7 @@ mod tests {
     #[test]
     fn all_fixed_statements_prepare_and_take_the_documented_parameters() {
         let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        rusqlite::vtab::array::load_module(&conn).unwrap();
         let tx = conn.transaction().unwrap();
         for m in Backend::Sqlite.migrations() {
             tx.execute_batch(m).unwrap();
