@@ -16,144 +16,18 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use rusqlite::Connection;
-use stencil::store::{ArtifactKey, ArtifactQuery, Catalog, NewArtifact};
+use stencil::store::{ArtifactQuery, Catalog, NewArtifact};
+use stencil_benches::store_data::{self, PAGE, collection, group_by, n_plus_one};
 
 const ARTIFACTS: usize = 100_000;
 const COLLECTIONS: usize = 1_000;
-const TAGS: usize = 20;
-const PAGE: usize = 50;
-
-const TYPES: [&str; 8] = [
-    "skill",
-    "command",
-    "agent",
-    "rule_file",
-    "context_file",
-    "hook",
-    "mcp",
-    "workflow",
-];
 
 fn artifact(i: usize) -> NewArtifact {
-    let kind = TYPES[i % TYPES.len()];
-    let name = format!("artifact-{:06}", (i * 7919) % ARTIFACTS);
-    let key = ArtifactKey::new(kind, name.clone()).expect("bench keys are valid");
-    NewArtifact::new(key)
-        .description(format!("The {name} {kind}, for benchmarks"))
-        .file(
-            format!(".claude/{kind}s/{name}.md"),
-            format!("# {name}\n\nUse {{{{PROJECT}}}} carefully. Item {i}.\n"),
-        )
-        .tag(format!("tag{:02}", i % TAGS))
-        .tag(format!("tag{:02}", (i / TAGS) % TAGS))
+    store_data::artifact(i, ARTIFACTS)
 }
 
-fn collection(c: usize) -> String {
-    format!("collection-{c:04}")
-}
-
-/// Builds the benchmark catalogue at `path`.
 fn build(path: &Path) -> Catalog {
-    let catalog = Catalog::builder()
-        .cache_ttl(Duration::from_secs(3600))
-        .open(path)
-        .expect("open bench catalogue");
-    let items: Vec<NewArtifact> = (0..ARTIFACTS).map(artifact).collect();
-    let keys: Vec<ArtifactKey> = items.iter().map(|a| a.key.clone()).collect();
-    catalog.import(items).expect("import");
-    let mut members: Vec<Vec<ArtifactKey>> = vec![Vec::new(); COLLECTIONS];
-    for (i, k) in keys.iter().enumerate() {
-        members[i % COLLECTIONS].push(k.clone());
-        members[(i * 31 + 7) % COLLECTIONS].push(k.clone());
-    }
-    for (c, keys) in members.iter().enumerate() {
-        catalog
-            .create_collection(&collection(c), "bench")
-            .expect("collection");
-        catalog
-            .add_to_collection(&collection(c), keys)
-            .expect("members");
-    }
-    catalog
-}
-
-/// The original's listing: the page, its memberships, then one COUNT per
-/// membership (1 + 1 + ~100 statements for 50 artifacts). Statements are
-/// prepared once, which is kinder than the original was.
-fn n_plus_one(conn: &Connection, offset: i64) -> usize {
-    let mut page = conn
-        .prepare_cached(
-            "SELECT id, type, name, description FROM artifacts ORDER BY name, id LIMIT ?1 OFFSET ?2",
-        )
-        .expect("prepare");
-    let rows: Vec<(i64, String, String, String)> = page
-        .query_map([PAGE as i64, offset], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .expect("page")
-        .collect::<Result<_, _>>()
-        .expect("page");
-    let mut memberships = conn
-        .prepare_cached(
-            "SELECT m.artifact_id, c.id, c.name FROM collection_members m \
-             JOIN collections c ON c.id = m.collection_id \
-             WHERE m.artifact_id IN (SELECT value FROM json_each(?1))",
-        )
-        .expect("prepare");
-    let ids = format!(
-        "[{}]",
-        rows.iter()
-            .map(|r| r.0.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    let links: Vec<(i64, i64, String)> = memberships
-        .query_map([ids], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .expect("memberships")
-        .collect::<Result<_, _>>()
-        .expect("memberships");
-    let mut count = conn
-        .prepare_cached("SELECT COUNT(*) FROM collection_members WHERE collection_id = ?1")
-        .expect("prepare");
-    let mut total = 0i64;
-    for (_, collection_id, _) in &links {
-        total += count
-            .query_row([collection_id], |r| r.get::<_, i64>(0))
-            .expect("count");
-    }
-    black_box(total);
-    rows.len()
-}
-
-/// The first repair one would try: the same page and memberships, then one
-/// `GROUP BY` over the page's collections instead of a COUNT each.
-fn group_by(conn: &Connection, offset: i64) -> usize {
-    let mut page = conn
-        .prepare_cached("SELECT id FROM artifacts ORDER BY name, id LIMIT ?1 OFFSET ?2")
-        .expect("prepare");
-    let ids: Vec<i64> = page
-        .query_map([PAGE as i64, offset], |r| r.get(0))
-        .expect("page")
-        .collect::<Result<_, _>>()
-        .expect("page");
-    let json = format!(
-        "[{}]",
-        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-    );
-    let mut counts = conn
-        .prepare_cached(
-            "SELECT collection_id, COUNT(*) FROM collection_members WHERE collection_id IN \
-             (SELECT collection_id FROM collection_members \
-              WHERE artifact_id IN (SELECT value FROM json_each(?1))) \
-             GROUP BY collection_id",
-        )
-        .expect("prepare");
-    let n = counts
-        .query_map([json], |r| r.get::<_, i64>(1))
-        .expect("group by")
-        .count();
-    black_box(n);
-    ids.len()
+    store_data::build(path, ARTIFACTS, COLLECTIONS)
 }
 
 fn listing(c: &mut Criterion) {

@@ -8,3 +8,4 @@ pub mod import_tree;
 pub mod peers;
 pub mod quick;
 pub mod render_corpus;
+pub mod store_data;

@@ -234,7 +234,7 @@ pub fn recover(root: impl AsRef<Path>) -> Result<RecoveryReport, DeployError> {
         Ok(_) => {}
     }
     let lock = Lock::acquire(fs, root_fd.as_fd(), root)?;
-    let workers = DeployOptions::new().effective_workers(usize::MAX);
+    let workers = DeployOptions::cleanup_workers();
     match recover_locked(fs, root_fd.as_fd(), root, lock.fd(), workers) {
         Ok(report) => {
             lock.release(root_fd.as_fd(), true);
@@ -596,7 +596,7 @@ impl Tx<'_> {
         let root_fd = self.root_fd.as_fd();
         let entries = self.plan.entries();
 
-        let workers = options.effective_workers(entries.len());
+        let workers = DeployOptions::cleanup_workers();
         let recovered = recover_locked(fs, root_fd, root, self.state(), workers)?;
         // An interrupted deploy that created the root hands that over: if
         // this one fails too, the root goes.
@@ -936,7 +936,7 @@ impl Tx<'_> {
                 failures,
             };
         }
-        let workers = self.options.effective_workers(self.plan.len());
+        let workers = DeployOptions::cleanup_workers();
         self.lanes.clear();
         if let Some(stage) = self.stage.take()
             && clear_staging(fs, stage.as_fd(), workers).is_ok()

@@ -162,7 +162,7 @@ pub struct DeployOptions {
 
 impl DeployOptions {
     /// The defaults: skip existing files, [`Durability::Batch`], not a dry
-    /// run, workers chosen from the available parallelism, no observer.
+    /// run, one staging thread, no observer.
     pub fn new() -> DeployOptions {
         DeployOptions::default()
     }
@@ -186,8 +186,10 @@ impl DeployOptions {
         self
     }
 
-    /// Threads used to write (and clean up) staged files; `0` (the default)
-    /// picks the available parallelism, at most 4.
+    /// Threads used to write staged files. `0` (the default) means one:
+    /// on this project's machines (2 shared cores) two staging threads
+    /// measured slower than one at 1,000 files (`docs/performance.md`).
+    /// Removing leftovers always uses up to 4 threads.
     pub fn workers(mut self, workers: usize) -> DeployOptions {
         self.workers = workers;
         self
@@ -232,15 +234,20 @@ impl DeployOptions {
 
     /// The number of staging threads that will be used for `files` files.
     pub fn effective_workers(&self, files: usize) -> usize {
-        let wanted = if self.workers == 0 {
+        // A thread costs more than writing a few small files.
+        self.workers.min(files.div_ceil(32)).max(1)
+    }
+
+    /// Threads for removing leftovers: unlink is slow single-threaded on
+    /// this machine's file system.
+    pub(crate) fn cleanup_workers() -> usize {
+        // Asking costs a dozen system calls (cgroup files): ask once.
+        static WORKERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        *WORKERS.get_or_init(|| {
             std::thread::available_parallelism()
                 .map(|n| n.get().min(4))
                 .unwrap_or(1)
-        } else {
-            self.workers
-        };
-        // A thread costs more than writing a few small files.
-        wanted.min(files.div_ceil(32)).max(1)
+        })
     }
 
     pub(crate) fn emit(&self, event: DeployEvent<'_>) {

@@ -20,6 +20,7 @@ use stencil_benches::render_corpus::{
 };
 
 mod e2e;
+mod store;
 
 /// Decimal gigabytes per second, the unit the targets are written in.
 fn gb_per_s(bytes: usize, d: Duration) -> f64 {
@@ -277,6 +278,8 @@ fn main() {
     render_rows(budget, &mut rows);
     eprintln!("measuring the end-to-end deploy…");
     e2e::rows(budget, &mut rows);
+    eprintln!("measuring the catalogue (builds 1k and 100k artifacts)…");
+    store::rows(budget, quick, &mut rows);
     println!("{}", markdown_table(&rows));
     let short = rows.iter().filter(|r| r.pass == Some(false)).count();
     let pass = rows.iter().filter(|r| r.pass == Some(true)).count();
