@@ -11,7 +11,7 @@ use crate::store::{ArtifactKey, Catalog, Template};
 use crate::{Error, PathProfile};
 
 /// Mode given to files stored as executable; others get the deploy crate's
-/// default (0644). Both are then subject to the process umask.
+/// default (0644). Modes are applied exactly, without the umask.
 pub const EXECUTABLE_MODE: u32 = 0o755;
 
 /// The variables every template accepts, from the system stencil replaces:
@@ -48,7 +48,7 @@ pub fn template_spec(template: &Template) -> Result<VariableSpec, Error> {
 
 /// How to render and deploy a template. `TemplateDeployOptions::default()`
 /// deploys every entity, keeps stored paths, is strict about placeholders and
-/// uses the deploy crate's defaults (skip existing files, no fsync).
+/// uses the deploy crate's defaults (skip existing files, no flush).
 #[derive(Clone, Default)]
 pub struct TemplateDeployOptions {
     selection: Option<Vec<String>>,

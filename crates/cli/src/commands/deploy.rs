@@ -148,10 +148,12 @@ pub fn run(ctx: &Context, args: &DeployArgs) -> Result<Output> {
     } else {
         OverwritePolicy::Skip
     };
+    // `--durable` flushes the deploy's own files and directories; `Batch`
+    // would flush the whole file system (see `Durability`).
     let durability = if args.durable {
         Durability::PerFile
     } else {
-        Durability::Batch
+        Durability::None
     };
     let mut deploy = DeployOptions::new()
         .overwrite(overwrite)
