@@ -23,10 +23,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group};
-use stencil::deploy::{DeployOptions, DeployPlan, Durability, OverwritePolicy, RelPath, deploy};
-
-const FILE_BYTES: usize = 1024;
-const FILES_PER_DIR: usize = 20;
+use stencil::deploy::{DeployOptions, DeployPlan, Durability, OverwritePolicy, deploy};
+use stencil_benches::deploy_data::{corpus, naive, plan};
 
 /// Where every tree of the run goes; removed when the run ends.
 fn base() -> &'static Path {
@@ -46,53 +44,8 @@ fn fresh_root(kind: &str) -> PathBuf {
     base().join(format!("{kind}-{}", N.fetch_add(1, Ordering::Relaxed)))
 }
 
-/// The files: `d<k>/f<i>.md`, 1 KiB each.
-fn corpus(n: usize) -> Vec<(String, Vec<u8>)> {
-    (0..n)
-        .map(|i| {
-            let path = format!("d{}/f{i}.md", i / FILES_PER_DIR);
-            let mut bytes = format!("# file {i}\n").into_bytes();
-            bytes.resize(FILE_BYTES, b'x');
-            (path, bytes)
-        })
-        .collect()
-}
-
-fn naive(root: &Path, files: &[(String, Vec<u8>)]) {
-    for (path, bytes) in files {
-        let target = root.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).expect("create directory");
-        }
-        std::fs::write(target, bytes).expect("write file");
-    }
-}
-
-fn tempcopy(root: &Path, files: &[(String, Vec<u8>)]) {
-    let temp = fresh_root("tmp");
-    for (path, bytes) in files {
-        let staged = temp.join(path);
-        if let Some(parent) = staged.parent() {
-            std::fs::create_dir_all(parent).expect("create directory");
-        }
-        std::fs::write(staged, bytes).expect("write file");
-    }
-    for (path, _) in files {
-        let target = root.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).expect("create directory");
-        }
-        std::fs::copy(temp.join(path), target).expect("copy file");
-    }
-}
-
-fn plan(root: &Path, files: &[(String, Vec<u8>)]) -> DeployPlan {
-    let mut plan = DeployPlan::new(root);
-    for (path, bytes) in files {
-        let path = RelPath::new(path).expect("valid path");
-        plan.add(path, bytes.clone(), None).expect("no duplicates");
-    }
-    plan
+fn tempcopy_here(root: &Path, files: &[(String, Vec<u8>)]) {
+    stencil_benches::deploy_data::tempcopy(&fresh_root("tmp"), root, files)
 }
 
 fn run_deploy(plan: &DeployPlan, durability: Durability) {
@@ -134,7 +87,7 @@ fn variant(c: &mut Criterion, n: usize, round: &str, order: &[&str]) {
             "tempcopy" => group.bench_function("tempcopy", |b| {
                 b.iter_batched(
                     || fresh_root("tempcopy"),
-                    |root| tempcopy(&root, &files),
+                    |root| tempcopy_here(&root, &files),
                     BatchSize::PerIteration,
                 )
             }),

@@ -19,7 +19,9 @@ use stencil_benches::render_corpus::{
     AcReplaceAll, RegexLoop, VARIABLES, claude_tree, code, markdown,
 };
 
+mod deploy;
 mod e2e;
+mod import;
 mod store;
 
 /// Decimal gigabytes per second, the unit the targets are written in.
@@ -280,6 +282,10 @@ fn main() {
     e2e::rows(budget, &mut rows);
     eprintln!("measuring the catalogue (builds 1k and 100k artifacts)…");
     store::rows(budget, quick, &mut rows);
+    eprintln!("measuring tree import…");
+    import::rows(quick, &mut rows);
+    eprintln!("measuring deploy…");
+    deploy::rows(budget, quick, &mut rows);
     println!("{}", markdown_table(&rows));
     let short = rows.iter().filter(|r| r.pass == Some(false)).count();
     let pass = rows.iter().filter(|r| r.pass == Some(true)).count();
