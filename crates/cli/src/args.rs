@@ -10,9 +10,10 @@ use stencil::PathProfile;
 #[derive(Debug, Parser)]
 #[command(name = "stencil", version, about, long_about = None)]
 pub struct Cli {
-    /// The catalogue file [default: `$STENCIL_CATALOG`, else
+    /// The catalogue file, or a PostgreSQL database (`postgres://…` or
+    /// `host=… dbname=…`) [default: `$STENCIL_CATALOG`, else
     /// `./.stencil/catalog.db`].
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH|URL")]
     pub catalog: Option<PathBuf>,
 
     /// Print one JSON document on stdout instead of text.

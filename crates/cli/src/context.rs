@@ -4,11 +4,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use stencil::store::Catalog;
+use stencil::store::{Catalog, is_postgres_target, redact_password};
 
 use crate::output::Style;
 
-/// The environment variable naming the catalogue file.
+/// The environment variable naming the catalogue file (or PostgreSQL
+/// database).
 pub const CATALOG_ENV: &str = "STENCIL_CATALOG";
 
 /// The catalogue used when neither `--catalog` nor `STENCIL_CATALOG` says.
@@ -17,7 +18,8 @@ pub const DEFAULT_CATALOG: &str = ".stencil/catalog.db";
 /// What every command gets: where the catalogue is and how to print.
 #[derive(Debug, Clone)]
 pub struct Context {
-    /// The catalogue file.
+    /// The catalogue file, or a PostgreSQL connection string
+    /// (`postgres://…` or `host=… dbname=…`).
     pub catalog: PathBuf,
     /// Whether the catalogue was given with `--catalog`.
     pub catalog_flag: bool,
@@ -47,11 +49,24 @@ impl Context {
         }
     }
 
+    /// Whether the catalogue is a PostgreSQL database rather than a file.
+    pub fn is_postgres(&self) -> bool {
+        postgres_target(&self.catalog).is_some()
+    }
+
+    /// The catalogue for messages: the file, or the connection string
+    /// without its password.
+    pub fn catalog_display(&self) -> String {
+        redact_password(&self.catalog.display().to_string())
+    }
+
     /// Opens the catalogue, which must exist: reading commands never create
     /// one by accident (a mistyped path would otherwise yield an empty
-    /// catalogue and a confusing "not found").
+    /// catalogue and a confusing "not found"). A PostgreSQL database is
+    /// opened (its tables created if missing): the server, not a path,
+    /// says whether it exists.
     pub fn open_existing(&self) -> Result<Catalog> {
-        if !self.catalog.exists() {
+        if !self.is_postgres() && !self.catalog.exists() {
             bail!(
                 "no catalogue at {}; create one with `stencil init` or `stencil import DIR`, \
                  or point --catalog / {CATALOG_ENV} at an existing one",
@@ -71,6 +86,10 @@ impl Context {
     /// now and `f` fails, it is removed again, so a failed first import
     /// leaves no empty catalogue behind.
     pub fn with_catalog<T>(&self, f: impl FnOnce(&Catalog) -> Result<T>) -> Result<T> {
+        if self.is_postgres() {
+            // Nothing to remove on failure: the work ran in transactions.
+            return f(&open(&self.catalog)?);
+        }
         let existed = self.catalog.exists();
         let created_dir = self
             .catalog
@@ -99,14 +118,29 @@ fn remove_catalogue(path: &Path) {
     }
 }
 
-/// Opens an existing catalogue file.
+/// `path` as a PostgreSQL connection string, if it is one.
+fn postgres_target(path: &Path) -> Option<&str> {
+    path.to_str().filter(|s| is_postgres_target(s))
+}
+
+/// Opens an existing catalogue file, or the catalogue in a PostgreSQL
+/// database.
 fn open(path: &Path) -> Result<Catalog> {
+    if let Some(target) = postgres_target(path) {
+        return Catalog::open_postgres(target).with_context(|| {
+            format!(
+                "cannot open the PostgreSQL catalogue {}",
+                redact_password(target)
+            )
+        });
+    }
     Catalog::open(path).with_context(|| format!("cannot open catalogue {}", path.display()))
 }
 
-/// Opens or creates the catalogue at `path`, leaving nothing behind on error.
+/// Opens or creates the catalogue at `path` (a file or a PostgreSQL
+/// connection string), leaving nothing behind on error.
 pub fn open_or_create(path: &Path) -> Result<Catalog> {
-    if path.exists() {
+    if path.exists() || postgres_target(path).is_some() {
         return open(path);
     }
     let mut created_dirs = Vec::new();

@@ -121,7 +121,7 @@ pub fn run(ctx: &Context, dir: &Path) -> Result<Output> {
 
     let json = DemoJson {
         catalog: if ctx.catalog_flag {
-            catalog_path.display().to_string()
+            ctx.catalog_display()
         } else {
             "(temporary, removed after the demo)".to_string()
         },

@@ -92,7 +92,8 @@
 //!
 //! # Crate features
 //!
-//! This crate has no optional features of its own.
+//! * `postgres` — the catalogue's PostgreSQL backend
+//!   (`store::Catalog::open_postgres`), i.e. `stencil-store/postgres`.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

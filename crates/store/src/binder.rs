@@ -7,20 +7,32 @@
 //! pinned in the workspace (0.41 at the time of writing); the tests below then
 //! serve as its acceptance tests.
 
+#[cfg(test)]
 use rusqlite::ToSql;
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use sea_query::{OptionEnum, Value};
 
-/// A borrowed sea-query value that rusqlite can bind.
+/// A borrowed sea-query value that rusqlite can bind (the tests bind
+/// built statements' values with it; the catalogue goes through
+/// `conn::Param`, which calls [`sqlite`]).
+#[cfg(test)]
 #[derive(Debug)]
 pub(crate) struct Bind<'a>(pub(crate) &'a Value);
 
+#[cfg(test)]
 impl ToSql for Bind<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        sqlite(self.0)
+    }
+}
+
+/// A sea-query value as a rusqlite parameter, borrowing its text and bytes.
+pub(crate) fn sqlite(value: &Value) -> rusqlite::Result<ToSqlOutput<'_>> {
+    {
         fn int(v: Option<i64>) -> ToSqlOutput<'static> {
             ToSqlOutput::Owned(v.map_or(SqlValue::Null, SqlValue::Integer))
         }
-        Ok(match self.0 {
+        Ok(match value {
             Value::Bool(v) => int(v.map(i64::from)),
             Value::TinyInt(v) => int(v.map(i64::from)),
             Value::SmallInt(v) => int(v.map(i64::from)),
@@ -63,15 +75,44 @@ impl ToSql for Bind<'_> {
     }
 }
 
-/// Borrows a slice of values as rusqlite parameters, in order.
-pub(crate) fn params(values: &[Value]) -> impl rusqlite::Params + '_ {
-    rusqlite::params_from_iter(values.iter().map(Bind))
+/// Borrows a sea-query value as a `postgres` parameter.
+///
+/// `sea-query-postgres` 0.6 fits sea-query 1.0, but it binds owned `Values`
+/// while the catalogue binds borrowed [`crate::conn::Param`]s (fixed
+/// statements build no sea-query value at all); only the listing filters
+/// arrive here, as strings and 64-bit integers. Every column the catalogue
+/// binds is `BIGINT`, `TEXT`, `BYTEA` or `BOOLEAN`, and the driver checks the
+/// Rust type against the column type, so a mismatch is an error naming both.
+#[cfg(feature = "postgres")]
+pub(crate) fn pg(v: &Value) -> crate::Result<&(dyn postgres::types::ToSql + Sync)> {
+    Ok(match v {
+        Value::Bool(v) => v,
+        Value::SmallInt(v) => v,
+        Value::Int(v) => v,
+        Value::BigInt(v) => v,
+        Value::Float(v) => v,
+        Value::Double(v) => v,
+        Value::String(v) => v,
+        Value::Bytes(v) => v,
+        other => {
+            return Err(crate::Error::invalid(
+                "bound value",
+                &format!("{other:?}"),
+                "stencil-store binds only booleans, integers, floats, text and bytes",
+            ));
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use rusqlite::Connection;
+
+    /// Borrows a slice of values as rusqlite parameters, in order.
+    fn params(values: &[Value]) -> impl rusqlite::Params + '_ {
+        rusqlite::params_from_iter(values.iter().map(Bind))
+    }
     use sea_query::{Expr, ExprTrait, Query, SqliteQueryBuilder};
 
     /// Round-trips a value through SQLite and returns what came back.
@@ -147,5 +188,44 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(got, vec![3]);
+    }
+
+    /// Values a listing filter binds, round-tripped through PostgreSQL
+    /// (needs `STENCIL_TEST_POSTGRES`; skipped with a notice without it).
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn filter_values_round_trip_through_postgres() {
+        let Ok(target) = std::env::var("STENCIL_TEST_POSTGRES") else {
+            eprintln!("NOTICE: STENCIL_TEST_POSTGRES is not set: PostgreSQL binder test SKIPPED");
+            return;
+        };
+        let mut client = postgres::Client::connect(&target, postgres::NoTls).unwrap();
+        let text = Value::String(Some("héllo".into()));
+        let big = Value::BigInt(Some(i64::MIN));
+        let bytes = Value::Bytes(Some(vec![0, 255]));
+        let flag = Value::Bool(Some(true));
+        let row = client
+            .query_one(
+                "SELECT $1::text, $2::bigint, $3::bytea, $4::boolean",
+                &[
+                    pg(&text).unwrap(),
+                    pg(&big).unwrap(),
+                    pg(&bytes).unwrap(),
+                    pg(&flag).unwrap(),
+                ],
+            )
+            .unwrap();
+        assert_eq!(row.get::<_, String>(0), "héllo");
+        assert_eq!(row.get::<_, i64>(1), i64::MIN);
+        assert_eq!(row.get::<_, Vec<u8>>(2), vec![0, 255]);
+        assert!(row.get::<_, bool>(3));
+        // An i32 for a bigint column is refused by the driver, not truncated.
+        let small = Value::Int(Some(7));
+        assert!(
+            client
+                .query_one("SELECT $1::bigint", &[pg(&small).unwrap()])
+                .is_err()
+        );
+        assert!(pg(&Value::BigUnsigned(Some(1))).is_err());
     }
 }

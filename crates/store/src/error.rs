@@ -108,6 +108,30 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+    /// The PostgreSQL server reported an error (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    #[error("catalogue database error while {context}: {source}")]
+    Postgres {
+        /// What the catalogue was doing.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: postgres::Error,
+    },
+    /// The database server could not be reached, or the connection dropped
+    /// (PostgreSQL). The operation's transaction was rolled back by the
+    /// server, unless the connection dropped while the COMMIT was under way;
+    /// either way the operation can be retried: writes through the catalogue
+    /// are idempotent or report "already exists" on a second run.
+    #[error(
+        "the catalogue database is unavailable while {context}: {reason}; retry when the server          is reachable"
+    )]
+    Unavailable {
+        /// What the catalogue was doing.
+        context: &'static str,
+        /// What the driver or the pool reported.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -116,6 +140,24 @@ impl Error {
             what,
             value: value.to_owned(),
             reason: reason.into(),
+        }
+    }
+
+    /// Whether running the operation again may succeed: the database was
+    /// unreachable or busy, a lock wait timed out, or the server aborted the
+    /// transaction for a conflict (serialization failure, deadlock).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Unavailable { .. } => true,
+            Error::Database { source, .. } => matches!(
+                source.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
+            #[cfg(feature = "postgres")]
+            Error::Postgres { source, .. } => source
+                .code()
+                .is_some_and(|c| matches!(c.code(), "40001" | "40P01" | "55P03")),
+            _ => false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The stencil catalogue: artifacts (skills, commands, agents, rule files…)
 //! with content-addressed, hash-verified files, grouped into collections,
-//! tagged, versioned and bundled into project templates, stored in SQLite.
+//! tagged, versioned and bundled into project templates, stored in SQLite or,
+//! for a catalogue shared by many machines, PostgreSQL (same API).
 //! Every listing costs a fixed number of SQL statements whatever its size, and
 //! counts are kept by triggers and a count cache that every write invalidates.
 //!
@@ -40,12 +41,13 @@
 //! # Statement budgets
 //!
 //! [`Catalog::stats`] counts the SQL statements run (from SQLite's profile
-//! hook), so the budgets below are asserted by the crate's tests at page sizes
-//! 1, 50 and 500:
+//! hook; on PostgreSQL by the connection layer), so the budgets below are
+//! asserted by the crate's tests at page sizes 1, 50 and 500, on both
+//! backends:
 //!
 //! | read | statements |
 //! |---|---|
-//! | [`Catalog::list_artifacts`] (with tags and collections) | ≤ 3 (uses 2) |
+//! | [`Catalog::list_artifacts`] (with tags and collections) | ≤ 3 (uses 2; 1 on PostgreSQL) |
 //! | [`Catalog::list_collections`] (with counts) | ≤ 2 (uses 1) |
 //! | [`Catalog::collection`] (with groups) | ≤ 2 |
 //! | [`Catalog::load_template`] (with variables, entities, files) | ≤ 3 (uses 2) |
@@ -64,9 +66,18 @@
 //!
 //! # Crate features
 //!
-//! This crate has no optional features. SQLite is compiled in (rusqlite's
-//! `bundled`); the SQL is built with sea-query behind a [`Backend`] enum so a
-//! PostgreSQL backend can later reuse every query.
+//! * `postgres` (off by default) — the PostgreSQL backend:
+//!   `Catalog::open_postgres("postgres://user@host/db")` or
+//!   `Catalog::builder().postgres_schema("team").open_postgres("host=… dbname=…")`,
+//!   a connection pool (`CatalogBuilder::pool_size`, `pool_timeout`) whose
+//!   connections each keep their prepared statements, `Catalog::try_clone`
+//!   for other threads, and [`CountMode::Query`] for write-heavy catalogues.
+//!   A dropped connection is [`Error::Unavailable`] ([`Error::is_retryable`]).
+//!
+//! SQLite is always compiled in (rusqlite's `bundled`). Every query is written
+//! once with sea-query and printed per [`Backend`]; every operation is written
+//! once against an internal connection layer with one implementation per
+//! driver.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -75,13 +86,16 @@ mod backend;
 mod binder;
 mod cache;
 mod catalog;
+mod conn;
 mod cursor;
 mod error;
 mod model;
+#[cfg(feature = "postgres")]
+mod pg;
 mod queries;
 
 pub use backend::Backend;
-pub use catalog::{Catalog, CatalogBuilder};
+pub use catalog::{Catalog, CatalogBuilder, CountMode, is_postgres_target, redact_password};
 pub use error::{Error, ObjectKind, Result};
 pub use model::{
     Artifact, ArtifactFile, ArtifactKey, ArtifactPage, ArtifactQuery, ArtifactSort,

@@ -16,6 +16,7 @@ use sea_query::{
 };
 
 use crate::backend::{Backend, search_param};
+use crate::catalog::CountMode;
 use crate::model::ArtifactSort;
 
 #[derive(Iden, Clone, Copy)]
@@ -189,7 +190,8 @@ pub(crate) struct Queries {
     pub artifact_tags_delete: String,
     /// name → id
     pub tag_find: String,
-    /// name → the new id (see `Backend::return_new_id`)
+    /// name → the new id (see `Backend::return_new_id`; nothing is inserted
+    /// when a concurrent writer created the tag first)
     pub tag_insert: String,
     /// artifact id, tag id (no-op when present)
     pub artifact_tag_insert: String,
@@ -209,10 +211,10 @@ pub(crate) struct Queries {
     pub member_insert: String,
     /// collection id, artifact id
     pub member_delete: String,
-    /// → name, description, artifact_count, group_count, by name (no LIMIT:
-    /// see [`page_statement`])
+    /// → name, description, artifact_count, group_count, by name (a bound
+    /// LIMIT only where `Backend::binds_limit`: see [`page_statement`])
     pub collections_first: String,
-    /// after name → same
+    /// after name (, limit) → same
     pub collections_after: String,
     /// name → id, name, description, artifact_count, group_count
     pub collection_row: String,
@@ -232,7 +234,8 @@ pub(crate) struct Queries {
     pub group_member_delete: String,
     /// name → id
     pub template_id: String,
-    /// name, description, collection id, created_at, updated_at
+    /// name, description, collection id, created_at, updated_at → the new
+    /// id (see `Backend::return_new_id`)
     pub template_insert: String,
     /// description, collection id, updated_at, id
     pub template_update: String,
@@ -254,7 +257,10 @@ pub(crate) struct Queries {
     /// → name, description, collection, entity count
     pub templates_list: String,
     /// page ids → artifact id, collection name, artifact_count
+    /// ([`CountMode::Query`]: the collection id instead of the count)
     pub page_collections: String,
+    /// collection ids → collection id, member count ([`CountMode::Query`])
+    pub page_counts: String,
     /// → collection, stored artifacts, counted, stored groups, counted
     pub verify_collections: String,
     /// → artifact id, type, name, stored tag_names, one linked tag name (or
@@ -269,12 +275,56 @@ pub(crate) struct Queries {
 }
 
 impl Queries {
-    pub(crate) fn new(b: Backend) -> Self {
+    pub(crate) fn new(b: Backend, mode: CountMode) -> Self {
         use ArtifactFiles as F;
         use Artifacts as A;
         use CollectionGroups as G;
         use CollectionMembers as M;
         use Collections as C;
+
+        // Where each count comes from: the trigger-kept column, or (in
+        // CountMode::Query, where the counting triggers are off) a count of
+        // the rows it summarises, an index range scan per row.
+        let counted = |table: sea_query::DynIden,
+                       column: sea_query::DynIden,
+                       outer: (sea_query::DynIden, sea_query::DynIden)|
+         -> Expr {
+            sub(Query::select()
+                .expr(Func::count(Expr::col(Asterisk)))
+                .from(table.clone())
+                .and_where(Expr::col((table, column)).equals(outer))
+                .to_owned())
+        };
+        let artifact_count = || match mode {
+            CountMode::Triggers => Expr::col((C::Table, C::ArtifactCount)),
+            CountMode::Query => counted(
+                M::Table.into_iden(),
+                M::CollectionId.into_iden(),
+                (C::Table.into_iden(), C::Id.into_iden()),
+            ),
+        };
+        let group_count = || match mode {
+            CountMode::Triggers => Expr::col((C::Table, C::GroupCount)),
+            CountMode::Query => counted(
+                G::Table.into_iden(),
+                G::CollectionId.into_iden(),
+                (C::Table.into_iden(), C::Id.into_iden()),
+            ),
+        };
+        let group_artifact_count = || match mode {
+            CountMode::Triggers => Expr::col((G::Table, G::ArtifactCount)),
+            CountMode::Query => counted(
+                GroupMembers::Table.into_iden(),
+                GroupMembers::GroupId.into_iden(),
+                (G::Table.into_iden(), G::Id.into_iden()),
+            ),
+        };
+        let limited = |mut q: SelectStatement| {
+            if b.binds_limit() {
+                q.limit(0);
+            }
+            q
+        };
 
         let by_key = || {
             Expr::col((A::Table, A::Type))
@@ -488,6 +538,7 @@ impl Queries {
                     .into_table(Tags::Table)
                     .columns([Tags::Name])
                     .values_panic([p()])
+                    .on_conflict(OnConflict::column(Tags::Name).do_nothing().to_owned())
                     .to_owned();
                 b.return_new_id(&mut q, Tags::Id);
                 b.sql(&q)
@@ -565,44 +616,51 @@ impl Queries {
                     .and_where(Expr::col(M::CollectionId).eq(p()))
                     .and_where(Expr::col(M::ArtifactId).eq(p())),
             ),
-            collections_first: b.sql(
+            collections_first: b.sql(&limited(
                 Query::select()
-                    .columns([C::Name, C::Description, C::ArtifactCount, C::GroupCount])
+                    .columns([(C::Table, C::Name), (C::Table, C::Description)])
+                    .expr(artifact_count())
+                    .expr(group_count())
                     .from(C::Table)
-                    .order_by(C::Name, Order::Asc),
-            ),
-            collections_after: b.sql(
+                    .order_by((C::Table, C::Name), Order::Asc)
+                    .to_owned(),
+            )),
+            collections_after: b.sql(&limited(
                 Query::select()
-                    .columns([C::Name, C::Description, C::ArtifactCount, C::GroupCount])
+                    .columns([(C::Table, C::Name), (C::Table, C::Description)])
+                    .expr(artifact_count())
+                    .expr(group_count())
                     .from(C::Table)
-                    .and_where(Expr::col(C::Name).gt(p()))
-                    .order_by(C::Name, Order::Asc),
-            ),
+                    .and_where(Expr::col((C::Table, C::Name)).gt(p()))
+                    .order_by((C::Table, C::Name), Order::Asc)
+                    .to_owned(),
+            )),
             collection_row: b.sql(
                 Query::select()
                     .columns([
-                        C::Id,
-                        C::Name,
-                        C::Description,
-                        C::ArtifactCount,
-                        C::GroupCount,
+                        (C::Table, C::Id),
+                        (C::Table, C::Name),
+                        (C::Table, C::Description),
                     ])
+                    .expr(artifact_count())
+                    .expr(group_count())
                     .from(C::Table)
-                    .and_where(Expr::col(C::Name).eq(p())),
+                    .and_where(Expr::col((C::Table, C::Name)).eq(p())),
             ),
             groups_of: b.sql(
                 Query::select()
-                    .columns([G::Name, G::Position, G::ArtifactCount])
+                    .columns([(G::Table, G::Name), (G::Table, G::Position)])
+                    .expr(group_artifact_count())
                     .from(G::Table)
-                    .and_where(Expr::col(G::CollectionId).eq(p()))
-                    .order_by(G::Position, Order::Asc)
-                    .order_by(G::Name, Order::Asc),
+                    .and_where(Expr::col((G::Table, G::CollectionId)).eq(p()))
+                    .order_by((G::Table, G::Position), Order::Asc)
+                    .order_by((G::Table, G::Name), Order::Asc),
             ),
             collection_count: b.sql(
                 Query::select()
-                    .column(C::ArtifactCount)
+                    .expr(artifact_count())
                     .from(C::Table)
-                    .and_where(Expr::col(C::Name).eq(p())),
+                    .and_where(Expr::col((C::Table, C::Name)).eq(p())),
             ),
             group_id: select_id(
                 G::Table.into_iden(),
@@ -649,8 +707,8 @@ impl Queries {
                 Templates::Id.into_iden(),
                 Expr::col(Templates::Name).eq(p()),
             ),
-            template_insert: b.sql(
-                Query::insert()
+            template_insert: {
+                let mut q = Query::insert()
                     .into_table(Templates::Table)
                     .columns([
                         Templates::Name,
@@ -659,8 +717,11 @@ impl Queries {
                         Templates::CreatedAt,
                         Templates::UpdatedAt,
                     ])
-                    .values_panic([p(), p(), p(), p(), p()]),
-            ),
+                    .values_panic([p(), p(), p(), p(), p()])
+                    .to_owned();
+                b.return_new_id(&mut q, Templates::Id);
+                b.sql(&q)
+            },
             template_update: b.sql(
                 Query::update()
                     .table(Templates::Table)
@@ -805,13 +866,26 @@ impl Queries {
             page_collections: b.sql(
                 Query::select()
                     .column((M::Table, M::ArtifactId))
-                    .columns([(C::Table, C::Name), (C::Table, C::ArtifactCount)])
+                    .column((C::Table, C::Name))
+                    .column(match mode {
+                        CountMode::Triggers => (C::Table, C::ArtifactCount),
+                        // Counted apart (`page_counts`), through the cache.
+                        CountMode::Query => (C::Table, C::Id),
+                    })
                     .from(M::Table)
                     .inner_join(
                         C::Table,
                         Expr::col((C::Table, C::Id)).equals((M::Table, M::CollectionId)),
                     )
                     .and_where(b.in_id_list(Expr::col((M::Table, M::ArtifactId)))),
+            ),
+            page_counts: b.sql(
+                Query::select()
+                    .column((M::Table, M::CollectionId))
+                    .expr(Func::count(Expr::col(Asterisk)))
+                    .from(M::Table)
+                    .and_where(b.in_id_list(Expr::col((M::Table, M::CollectionId))))
+                    .group_by_col((M::Table, M::CollectionId)),
             ),
             verify_collections: {
                 let members = Alias::new("m");
@@ -1111,6 +1185,10 @@ pub(crate) fn page_statement(
         }
         None => {}
     }
+    if b.binds_limit() {
+        // Bound last (see `page_params`).
+        q.limit(0);
+    }
     match sort {
         ArtifactSort::Name => q
             .order_by((A::Table, A::Name), Order::Asc)
@@ -1122,8 +1200,88 @@ pub(crate) fn page_statement(
     q
 }
 
-/// The bound values of [`page_statement`], in statement order.
-pub(crate) fn page_params(filter: &Filter, after: Option<&After>) -> Vec<Value> {
+/// [`page_statement`] as a subquery `p`, joined to each row's collections:
+/// one row per (artifact, collection), or one with NULL collection columns
+/// for an artifact in none, in page order. Columns: the page's eight, then
+/// the collection name and its artifact count ([`CountMode::Query`]: the
+/// collection id, counted apart). Bound values: [`page_params`]; the
+/// catalogue prints the LIMIT inline instead (see [`inline_limit`]).
+pub(crate) fn page_with_collections_statement(
+    b: Backend,
+    mode: CountMode,
+    filter: &Filter,
+    sort: ArtifactSort,
+    after: Option<&After>,
+) -> SelectStatement {
+    use Artifacts as A;
+    use CollectionMembers as M;
+    use Collections as C;
+    let page = Alias::new("p");
+    let count = match mode {
+        CountMode::Triggers => C::ArtifactCount,
+        CountMode::Query => C::Id,
+    };
+    let mut q = Query::select();
+    q.columns([
+        (page.clone(), A::Id),
+        (page.clone(), A::Type),
+        (page.clone(), A::Name),
+        (page.clone(), A::Description),
+        (page.clone(), A::Source),
+        (page.clone(), A::CreatedAt),
+        (page.clone(), A::UpdatedAt),
+        (page.clone(), A::TagNames),
+    ])
+    .columns([(C::Table, C::Name), (C::Table, count)])
+    .from_subquery(page_statement(b, filter, sort, after), page.clone())
+    .left_join(
+        M::Table,
+        Expr::col((M::Table, M::ArtifactId)).equals((page.clone(), A::Id)),
+    )
+    .left_join(
+        C::Table,
+        Expr::col((C::Table, C::Id)).equals((M::Table, M::CollectionId)),
+    );
+    match sort {
+        ArtifactSort::Name => q
+            .order_by((page.clone(), A::Name), Order::Asc)
+            .order_by((page, A::Id), Order::Asc),
+        ArtifactSort::RecentlyUpdated => q
+            .order_by((page.clone(), A::UpdatedAt), Order::Desc)
+            .order_by((page, A::Id), Order::Desc),
+    };
+    q
+}
+
+/// Replaces the last bound parameter of printed PostgreSQL SQL, the page's
+/// `LIMIT $n`, by the number itself; `None` if the text has no such LIMIT.
+///
+/// Why: PostgreSQL plans a prepared statement once, generically, only when
+/// the generic plan is about as cheap as a planned-per-value one; with a
+/// bound LIMIT it assumes 10% of the rows come back, prices a hash join
+/// over every membership, and so re-plans at each execution (0.3–1.5 ms of
+/// planning per page here, more than the execution). With the number in the
+/// text the generic plan is the nested loop over the page's rows. The text
+/// then differs per page size, so the catalogue keys it by size as well
+/// (a handful of sizes in practice).
+pub(crate) fn inline_limit(sql: &str, params: usize, fetch: i64) -> Option<String> {
+    let bound = format!("LIMIT ${params}");
+    let at = sql.rfind(&bound)?;
+    let after = &sql[at + bound.len()..];
+    if after.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!("{}LIMIT {fetch}{after}", &sql[..at]))
+}
+
+/// The bound values of [`page_statement`], in statement order; `fetch` is
+/// the bound LIMIT where the backend binds one (`Backend::binds_limit`).
+pub(crate) fn page_params(
+    b: Backend,
+    filter: &Filter,
+    after: Option<&After>,
+    fetch: i64,
+) -> Vec<Value> {
     let mut out = Vec::with_capacity(8);
     filter.params(&mut out);
     match after {
@@ -1136,6 +1294,10 @@ pub(crate) fn page_params(filter: &Filter, after: Option<&After>) -> Vec<Value> 
             out.push(Value::from(*id));
         }
         None => {}
+    }
+    if b.binds_limit() {
+        // i64, not sea-query's u64: PostgreSQL binds LIMIT as BIGINT.
+        out.push(Value::from(fetch));
     }
     out
 }
@@ -1222,9 +1384,25 @@ mod tests {
 
     /// The hand-listed parameters must be exactly what sea-query collects
     /// when it builds the same statement, or cached SQL would bind wrongly.
+    /// sea-query collects LIMIT as u64; the catalogue binds it as i64.
+    fn normalised(values: Vec<Value>) -> Vec<Value> {
+        values
+            .into_iter()
+            .map(|v| match v {
+                Value::BigUnsigned(Some(n)) => Value::BigInt(i64::try_from(n).ok()),
+                v => v,
+            })
+            .collect()
+    }
+
     #[test]
     fn hand_listed_parameters_match_the_built_statement_for_every_shape() {
-        let b = Backend::Sqlite;
+        for b in [Backend::Sqlite, Backend::Postgres] {
+            hand_listed_parameters_match(b);
+        }
+    }
+
+    fn hand_listed_parameters_match(b: Backend) {
         let afters = [
             None,
             Some(After::Name {
@@ -1243,7 +1421,45 @@ mod tests {
                     _ => ArtifactSort::Name,
                 };
                 let (_, built) = page_statement(b, &f, sort, after.as_ref()).build_for(b);
-                assert_eq!(built.0, page_params(&f, after.as_ref()), "{f:?} {after:?}");
+                assert_eq!(
+                    normalised(built.0),
+                    page_params(b, &f, after.as_ref(), 0),
+                    "{b:?} {f:?} {after:?}"
+                );
+                let (_, built) = page_with_collections_statement(
+                    b,
+                    CountMode::Triggers,
+                    &f,
+                    sort,
+                    after.as_ref(),
+                )
+                .build_for(b);
+                let n = built.0.len();
+                assert_eq!(
+                    normalised(built.0),
+                    page_params(b, &f, after.as_ref(), 0),
+                    "joined: {b:?} {f:?} {after:?}"
+                );
+                if b == Backend::Postgres {
+                    // The catalogue prints this LIMIT inline: it must be the
+                    // last parameter, and the only place `$n` occurs.
+                    let sql = page_with_collections_statement(
+                        b,
+                        CountMode::Query,
+                        &f,
+                        sort,
+                        after.as_ref(),
+                    )
+                    .build_for(b)
+                    .0;
+                    let inlined = inline_limit(&sql, n, 51).expect("an inlinable LIMIT");
+                    assert!(inlined.contains("LIMIT 51)"), "{inlined}");
+                    assert!(!inlined.contains(&format!("${n}")), "{inlined}");
+                    assert!(
+                        n < 2 || inlined.contains(&format!("${}", n - 1)),
+                        "{inlined}"
+                    );
+                }
             }
             let (_, built) = facet_types_statement(b, &f).build_for(b);
             assert_eq!(built.0, facet_params(&f), "{f:?}");
@@ -1254,7 +1470,12 @@ mod tests {
 
     #[test]
     fn equal_shapes_print_equal_sql() {
-        let b = Backend::Sqlite;
+        for b in [Backend::Sqlite, Backend::Postgres] {
+            equal_shapes_print_equal_sql_for(b);
+        }
+    }
+
+    fn equal_shapes_print_equal_sql_for(b: Backend) {
         let one = Filter {
             types: vec!["skill".into()],
             tags: vec!["x".into()],
@@ -1279,17 +1500,16 @@ mod tests {
         assert_eq!(sql(&one), sql(&two));
     }
 
-    #[test]
-    fn all_fixed_statements_prepare_and_take_the_documented_parameters() {
-        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
-        rusqlite::vtab::array::load_module(&conn).unwrap();
-        let tx = conn.transaction().unwrap();
-        for m in Backend::Sqlite.migrations() {
-            tx.execute_batch(m).unwrap();
-        }
-        let q = Queries::new(Backend::Sqlite);
-        // (statement, parameters listed in its field's doc comment)
-        for (sql, params) in [
+    /// Every fixed statement with the number of parameters listed in its
+    /// field's doc comment (plus the bound LIMIT where the backend binds one).
+    fn documented(q: &Queries, b: Backend) -> Vec<(&String, usize)> {
+        let limit = usize::from(b.binds_limit());
+        let mut out = vec![
+            (&q.collections_first, limit),
+            (&q.collections_after, 1 + limit),
+            (&q.page_counts, 1),
+        ];
+        out.extend([
             (&q.artifact_id, 2),
             (&q.artifact_head, 2),
             (&q.artifact_insert, 8),
@@ -1318,8 +1538,6 @@ mod tests {
             (&q.collection_delete, 1),
             (&q.member_insert, 2),
             (&q.member_delete, 2),
-            (&q.collections_first, 0),
-            (&q.collections_after, 1),
             (&q.collection_row, 1),
             (&q.groups_of, 1),
             (&q.collection_count, 1),
@@ -1345,11 +1563,76 @@ mod tests {
             (&q.verify_tag_names, 0),
             (&q.recount_collections, 0),
             (&q.recount_groups, 0),
-        ] {
+        ]);
+        out
+    }
+
+    #[test]
+    fn all_fixed_statements_prepare_and_take_the_documented_parameters() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        rusqlite::vtab::array::load_module(&conn).unwrap();
+        let tx = conn.transaction().unwrap();
+        for m in Backend::Sqlite.migrations() {
+            tx.execute_batch(m).unwrap();
+        }
+        let q = Queries::new(Backend::Sqlite, CountMode::Triggers);
+        for (sql, params) in documented(&q, Backend::Sqlite) {
             match tx.prepare(sql) {
                 Ok(stmt) => assert_eq!(stmt.parameter_count(), params, "{sql}"),
                 Err(e) => panic!("{sql}: {e}"),
             }
         }
+    }
+
+    /// The same on PostgreSQL, in both count modes, inside a transaction
+    /// that is rolled back (needs `STENCIL_TEST_POSTGRES`; skipped with a
+    /// notice without it).
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn all_fixed_statements_prepare_on_postgres_with_the_documented_parameters() {
+        let Ok(target) = std::env::var("STENCIL_TEST_POSTGRES") else {
+            eprintln!(
+                "NOTICE: STENCIL_TEST_POSTGRES is not set: PostgreSQL statement check SKIPPED"
+            );
+            return;
+        };
+        let mut client = postgres::Client::connect(&target, postgres::NoTls).unwrap();
+        let mut tx = client.transaction().unwrap();
+        tx.batch_execute("CREATE SCHEMA stencil_unit_statements; SET LOCAL search_path TO stencil_unit_statements")
+            .unwrap();
+        for m in Backend::Postgres.migrations() {
+            tx.batch_execute(m).unwrap();
+        }
+        for mode in [CountMode::Triggers, CountMode::Query] {
+            let q = Queries::new(Backend::Postgres, mode);
+            for (sql, params) in documented(&q, Backend::Postgres) {
+                match tx.prepare(sql) {
+                    Ok(stmt) => assert_eq!(stmt.params().len(), params, "{sql}"),
+                    Err(e) => panic!("{sql}: {e}"),
+                }
+            }
+        }
+        let f = Filter {
+            types: vec!["skill".into()],
+            tags: vec!["a".into()],
+            collection: Some("c".into()),
+            search: Some("x".into()),
+        };
+        let b = Backend::Postgres;
+        for sql in [
+            page_with_collections_statement(b, CountMode::Query, &f, ArtifactSort::Name, None)
+                .build_for(b)
+                .0,
+            page_statement(b, &f, ArtifactSort::Name, None)
+                .build_for(b)
+                .0,
+            facet_types_statement(b, &f).build_for(b).0,
+            facet_tags_statement(b, &f).build_for(b).0,
+        ] {
+            if let Err(e) = tx.prepare(&sql) {
+                panic!("{sql}: {e}");
+            }
+        }
+        tx.rollback().unwrap();
     }
 }

@@ -3,19 +3,25 @@
 
 mod common;
 
-use common::{artifact, key};
+use common::{PgModes, artifact, catalogs, key};
 use stencil_store::{
     ArtifactQuery, ArtifactSort, Catalog, Error, NewArtifact, NewFile, ObjectKind, PutOutcome,
     TemplateSpec, VariableDecl,
 };
 
-fn catalog() -> Catalog {
-    Catalog::open_in_memory().unwrap()
-}
-
 #[test]
 fn put_reports_created_unchanged_updated_and_versions_follow_content() {
-    let c = catalog();
+    for t in catalogs(
+        "put_reports_created_unchanged_updated_and_versions_follow_content",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        put_reports_created_unchanged_updated_and_versions_follow_content_on(&t.catalog);
+    }
+}
+
+fn put_reports_created_unchanged_updated_and_versions_follow_content_on(c: &Catalog) {
     let a = artifact("skill", "review");
     assert_eq!(c.put_artifact(&a).unwrap(), PutOutcome::Created);
     assert_eq!(c.put_artifact(&a).unwrap(), PutOutcome::Unchanged);
@@ -57,7 +63,17 @@ fn put_reports_created_unchanged_updated_and_versions_follow_content() {
 
 #[test]
 fn identical_content_in_two_artifacts_is_allowed_and_stored_once() {
-    let c = catalog();
+    for t in catalogs(
+        "identical_content_in_two_artifacts_is_allowed_and_stored_once",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        identical_content_in_two_artifacts_is_allowed_and_stored_once_on(&t.catalog);
+    }
+}
+
+fn identical_content_in_two_artifacts_is_allowed_and_stored_once_on(c: &Catalog) {
     let one = NewArtifact::new(key("skill", "one")).file("a.md", "same bytes");
     let two = NewArtifact::new(key("command", "two")).file("a.md", "same bytes");
     c.put_artifact(&one).unwrap();
@@ -70,7 +86,17 @@ fn identical_content_in_two_artifacts_is_allowed_and_stored_once() {
 
 #[test]
 fn file_flags_and_bytes_round_trip() {
-    let c = catalog();
+    for t in catalogs(
+        "file_flags_and_bytes_round_trip",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        file_flags_and_bytes_round_trip_on(&t.catalog);
+    }
+}
+
+fn file_flags_and_bytes_round_trip_on(c: &Catalog) {
     let bytes = vec![0u8, 159, 146, 150, b'\r', b'\n'];
     let a = NewArtifact::new(key("hook", "pre-commit"))
         .with_file(NewFile {
@@ -98,7 +124,17 @@ fn file_flags_and_bytes_round_trip() {
 
 #[test]
 fn invalid_artifacts_are_refused_with_a_reason() {
-    let c = catalog();
+    for t in catalogs(
+        "invalid_artifacts_are_refused_with_a_reason",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        invalid_artifacts_are_refused_with_a_reason_on(&t.catalog);
+    }
+}
+
+fn invalid_artifacts_are_refused_with_a_reason_on(c: &Catalog) {
     let cases = [
         (NewArtifact::new(key("skill", "empty")), "no files"),
         (
@@ -130,7 +166,17 @@ fn invalid_artifacts_are_refused_with_a_reason() {
 
 #[test]
 fn import_is_one_transaction_all_or_nothing() {
-    let c = catalog();
+    for t in catalogs(
+        "import_is_one_transaction_all_or_nothing",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        import_is_one_transaction_all_or_nothing_on(&t.catalog);
+    }
+}
+
+fn import_is_one_transaction_all_or_nothing_on(c: &Catalog) {
     c.put_artifact(&artifact("skill", "old")).unwrap();
     let report = c
         .import([
@@ -166,7 +212,17 @@ fn import_is_one_transaction_all_or_nothing() {
 
 #[test]
 fn listing_filters_combine_and_return_tags_and_collections() {
-    let c = catalog();
+    for t in catalogs(
+        "listing_filters_combine_and_return_tags_and_collections",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        listing_filters_combine_and_return_tags_and_collections_on(&t.catalog);
+    }
+}
+
+fn listing_filters_combine_and_return_tags_and_collections_on(c: &Catalog) {
     c.put_artifact(&artifact("skill", "alpha").tag("rust").tag("review"))
         .unwrap();
     c.put_artifact(
@@ -262,7 +318,17 @@ fn listing_filters_combine_and_return_tags_and_collections() {
 
 #[test]
 fn memberships_report_changes_and_groups_imply_collection_membership() {
-    let c = catalog();
+    for t in catalogs(
+        "memberships_report_changes_and_groups_imply_collection_membership",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        memberships_report_changes_and_groups_imply_collection_membership_on(&t.catalog);
+    }
+}
+
+fn memberships_report_changes_and_groups_imply_collection_membership_on(c: &Catalog) {
     c.put_artifact(&artifact("skill", "a")).unwrap();
     c.put_artifact(&artifact("skill", "b")).unwrap();
     c.create_collection("docs", "").unwrap();
@@ -317,7 +383,17 @@ fn memberships_report_changes_and_groups_imply_collection_membership() {
 
 #[test]
 fn collections_create_rename_delete_with_clear_errors() {
-    let c = catalog();
+    for t in catalogs(
+        "collections_create_rename_delete_with_clear_errors",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        collections_create_rename_delete_with_clear_errors_on(&t.catalog);
+    }
+}
+
+fn collections_create_rename_delete_with_clear_errors_on(c: &Catalog) {
     c.create_collection("docs", "d").unwrap();
     let err = c.create_collection("docs", "again").unwrap_err();
     assert_eq!(
@@ -353,7 +429,17 @@ fn collections_create_rename_delete_with_clear_errors() {
 
 #[test]
 fn templates_keep_deploy_order_variables_and_file_contents() {
-    let c = catalog();
+    for t in catalogs(
+        "templates_keep_deploy_order_variables_and_file_contents",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        templates_keep_deploy_order_variables_and_file_contents_on(&t.catalog);
+    }
+}
+
+fn templates_keep_deploy_order_variables_and_file_contents_on(c: &Catalog) {
     for n in ["one", "two", "three"] {
         c.put_artifact(&artifact("skill", n).file(format!("{n}/extra.txt"), n))
             .unwrap();
@@ -470,7 +556,17 @@ fn templates_keep_deploy_order_variables_and_file_contents() {
 
 #[test]
 fn tags_can_be_added_and_removed() {
-    let c = catalog();
+    for t in catalogs(
+        "tags_can_be_added_and_removed",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        tags_can_be_added_and_removed_on(&t.catalog);
+    }
+}
+
+fn tags_can_be_added_and_removed_on(c: &Catalog) {
     let k = key("rule_file", "style");
     c.put_artifact(&artifact("rule_file", "style").tag("a"))
         .unwrap();

@@ -1,19 +1,19 @@
 //! Statement budgets: the same read at page sizes 1, 50 and 500 runs the same
-//! number of statements, within the budget stated in the crate docs.
+//! number of statements, within the budget stated in the crate docs — on
+//! every backend: each test body runs against SQLite and, when
+//! `STENCIL_TEST_POSTGRES` is set, PostgreSQL (in both count modes where
+//! counts are read).
 
 mod common;
 
 use std::time::Duration;
 
-use common::{cost, seed};
+use common::{PgModes, TestCatalog, catalogs, cost, seed};
 use stencil_store::{ArtifactQuery, ArtifactSort, Catalog, TemplateSpec, VariableDecl};
 
-fn uncached() -> Catalog {
+fn uncached(test: &str, modes: PgModes) -> Vec<TestCatalog> {
     // TTL 0: every count read queries, so budgets are measured on misses.
-    Catalog::builder()
-        .cache_ttl(Duration::ZERO)
-        .open_in_memory()
-        .unwrap()
+    catalogs(test, modes, || Catalog::builder().cache_ttl(Duration::ZERO))
 }
 
 fn assert_budget(what: &str, costs: &[u64], budget: u64) {
@@ -34,8 +34,13 @@ fn assert_budget(what: &str, costs: &[u64], budget: u64) {
 
 #[test]
 fn artifact_pages_cost_the_same_at_every_size_within_three_statements() {
-    let catalog = uncached();
-    seed(&catalog, 1200, 8);
+    for t in uncached("artifact_pages", PgModes::Both) {
+        artifact_pages(&t.catalog, t.name);
+    }
+}
+
+fn artifact_pages(catalog: &Catalog, backend: &str) {
+    seed(catalog, 1200, 8);
     let queries = [
         ArtifactQuery::new(),
         ArtifactQuery::new().sort(ArtifactSort::RecentlyUpdated),
@@ -53,7 +58,7 @@ fn artifact_pages_cost_the_same_at_every_size_within_three_statements() {
     for q in queries {
         let mut costs = Vec::new();
         for limit in [1, 50, 500] {
-            let (page, n) = cost(&catalog, || {
+            let (page, n) = cost(catalog, || {
                 catalog.list_artifacts(&q.clone().limit(limit)).unwrap()
             });
             assert!(
@@ -68,7 +73,7 @@ fn artifact_pages_cost_the_same_at_every_size_within_three_statements() {
             costs.push(n);
             // The second page (keyset position) costs the same too.
             if let Some(cursor) = page.next_cursor {
-                let (_, n) = cost(&catalog, || {
+                let (_, n) = cost(catalog, || {
                     catalog
                         .list_artifacts(&q.clone().limit(limit).after(cursor))
                         .unwrap()
@@ -76,28 +81,33 @@ fn artifact_pages_cost_the_same_at_every_size_within_three_statements() {
                 costs.push(n);
             }
         }
-        assert_budget(&format!("list_artifacts {q:?}"), &costs, 3);
+        assert_budget(&format!("{backend}: list_artifacts {q:?}"), &costs, 3);
     }
 }
 
 #[test]
 fn collection_pages_and_details_cost_the_same_at_every_size() {
-    let catalog = uncached();
-    seed(&catalog, 50, 600);
+    for t in uncached("collection_pages", PgModes::Both) {
+        collection_pages(&t.catalog, t.name);
+    }
+}
+
+fn collection_pages(catalog: &Catalog, backend: &str) {
+    seed(catalog, 50, 600);
     let mut costs = Vec::new();
     for limit in [1, 50, 500] {
-        let (page, n) = cost(&catalog, || catalog.list_collections(limit, None).unwrap());
+        let (page, n) = cost(catalog, || catalog.list_collections(limit, None).unwrap());
         assert_eq!(page.items.len(), limit as usize);
         costs.push(n);
         let cursor = page
             .next_cursor
             .expect("600 collections fill every page size");
-        let (_, n) = cost(&catalog, || {
+        let (_, n) = cost(catalog, || {
             catalog.list_collections(limit, Some(&cursor)).unwrap()
         });
         costs.push(n);
     }
-    assert_budget("list_collections", &costs, 2);
+    assert_budget(&format!("{backend}: list_collections"), &costs, 2);
 
     let mut costs = Vec::new();
     for (collection, groups) in [("c000", 0), ("c001", 1), ("c002", 50)] {
@@ -106,18 +116,23 @@ fn collection_pages_and_details_cost_the_same_at_every_size() {
                 .create_group(collection, &format!("g{g}"), g)
                 .unwrap();
         }
-        let (detail, n) = cost(&catalog, || catalog.collection(collection).unwrap());
+        let (detail, n) = cost(catalog, || catalog.collection(collection).unwrap());
         assert_eq!(detail.groups.len(), groups as usize);
         assert_eq!(detail.collection.group_count, groups as u64);
         costs.push(n);
     }
-    assert_budget("collection detail", &costs, 2);
+    assert_budget(&format!("{backend}: collection detail"), &costs, 2);
 }
 
 #[test]
 fn loading_a_template_costs_the_same_for_1_50_and_500_entities() {
-    let catalog = uncached();
-    let keys = seed(&catalog, 500, 0);
+    for t in uncached("load_template", PgModes::Triggers) {
+        load_template(&t.catalog, t.name);
+    }
+}
+
+fn load_template(catalog: &Catalog, backend: &str) {
+    let keys = seed(catalog, 500, 0);
     let mut costs = Vec::new();
     for size in [1usize, 50, 500] {
         let mut spec = TemplateSpec::new(format!("t{size}"))
@@ -127,7 +142,7 @@ fn loading_a_template_costs_the_same_for_1_50_and_500_entities() {
             spec = spec.entity(k.clone(), true);
         }
         catalog.create_template(&spec).unwrap();
-        let (t, n) = cost(&catalog, || {
+        let (t, n) = cost(catalog, || {
             catalog.load_template(&format!("t{size}")).unwrap()
         });
         assert_eq!(t.entities.len(), size);
@@ -135,13 +150,24 @@ fn loading_a_template_costs_the_same_for_1_50_and_500_entities() {
         assert_eq!(t.variables.len(), 2);
         costs.push(n);
     }
-    assert_budget("load_template", &costs, 3);
+    assert_budget(&format!("{backend}: load_template"), &costs, 3);
 }
 
 #[test]
 fn facets_cost_at_most_two_statements_and_none_when_cached() {
-    let catalog = uncached();
-    seed(&catalog, 300, 4);
+    for t in uncached("facets", PgModes::Triggers) {
+        facets_uncached(&t.catalog, t.name);
+    }
+    let cached = catalogs("facets (cached)", PgModes::Both, || {
+        Catalog::builder().cache_ttl(Duration::from_secs(600))
+    });
+    for t in cached {
+        facets_cached(&t.catalog, t.name);
+    }
+}
+
+fn facets_uncached(catalog: &Catalog, backend: &str) {
+    seed(catalog, 300, 4);
     let mut costs = Vec::new();
     for q in [
         ArtifactQuery::new(),
@@ -151,40 +177,46 @@ fn facets_cost_at_most_two_statements_and_none_when_cached() {
             .collection("c002")
             .search("a00"),
     ] {
-        let (f, n) = cost(&catalog, || catalog.facets(&q).unwrap());
+        let (f, n) = cost(catalog, || catalog.facets(&q).unwrap());
         assert!(f.total > 0);
         costs.push(n);
     }
-    assert_budget("facets", &costs, 2);
+    assert_budget(&format!("{backend}: facets"), &costs, 2);
+}
 
-    let cached = Catalog::builder()
-        .cache_ttl(Duration::from_secs(600))
-        .open_in_memory()
-        .unwrap();
-    seed(&cached, 30, 2);
+fn facets_cached(cached: &Catalog, backend: &str) {
+    seed(cached, 30, 2);
     let q = ArtifactQuery::new().kind("agent");
-    let (first, miss) = cost(&cached, || cached.facets(&q).unwrap());
-    let (second, hit) = cost(&cached, || cached.facets(&q).unwrap());
+    let (first, miss) = cost(cached, || cached.facets(&q).unwrap());
+    let (second, hit) = cost(cached, || cached.facets(&q).unwrap());
     assert_eq!(first, second);
-    assert_eq!((miss, hit), (2, 0));
-    let (_, hit) = cost(&cached, || {
-        cached.collection_artifact_count("c001").unwrap()
-    });
-    assert_eq!(hit, 1, "first count is a miss");
-    let (_, hit) = cost(&cached, || {
-        cached.collection_artifact_count("c001").unwrap()
-    });
-    assert_eq!(hit, 0, "second count is a hit");
+    assert_eq!((miss, hit), (2, 0), "{backend}");
+    let (_, hit) = cost(cached, || cached.collection_artifact_count("c001").unwrap());
+    assert_eq!(hit, 1, "{backend}: first count is a miss");
+    let (_, hit) = cost(cached, || cached.collection_artifact_count("c001").unwrap());
+    assert_eq!(hit, 0, "{backend}: second count is a hit");
 }
 
 #[test]
 fn the_statement_counter_counts_what_runs() {
-    let catalog = uncached();
-    let (_, n) = cost(&catalog, || catalog.list_templates().unwrap());
-    assert_eq!(n, 1);
-    let (_, n) = cost(&catalog, || catalog.create_collection("x", "").unwrap());
-    assert_eq!(n, 1, "one INSERT (BEGIN/COMMIT are counted apart)");
+    for t in uncached("statement_counter", PgModes::Triggers) {
+        statement_counter(&t.catalog, t.name);
+    }
+}
+
+fn statement_counter(catalog: &Catalog, backend: &str) {
+    let (_, n) = cost(catalog, || catalog.list_templates().unwrap());
+    assert_eq!(n, 1, "{backend}");
+    let (_, n) = cost(catalog, || catalog.create_collection("x", "").unwrap());
+    assert_eq!(
+        n, 1,
+        "{backend}: one INSERT (BEGIN/COMMIT are counted apart)"
+    );
     let before = catalog.stats().transactions;
     catalog.create_collection("y", "").unwrap();
-    assert_eq!(catalog.stats().transactions - before, 2, "BEGIN and COMMIT");
+    assert_eq!(
+        catalog.stats().transactions - before,
+        2,
+        "{backend}: BEGIN and COMMIT"
+    );
 }

@@ -1,14 +1,15 @@
 //! Trigger-maintained counts against a `GROUP BY` oracle, under random
-//! sequences of mutations, with the count cache in front.
+//! sequences of mutations, with the count cache in front — each case runs
+//! against SQLite and, when `STENCIL_TEST_POSTGRES` is set, PostgreSQL in
+//! both count modes (triggers, and GROUP BY + cache).
 
 mod common;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{artifact, key};
+use common::{Oracle, PgModes, artifact, catalogs, key};
 use proptest::prelude::*;
-use rusqlite::Connection;
 use stencil_store::{ArtifactQuery, Catalog, Error};
 
 const ARTIFACTS: usize = 6;
@@ -94,41 +95,25 @@ fn apply(catalog: &Catalog, op: &Op) {
     }
 }
 
-fn pairs(oracle: &Connection, sql: &str) -> BTreeMap<String, u64> {
-    let mut stmt = oracle.prepare(sql).unwrap();
-    stmt.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-    })
-    .unwrap()
-    .collect::<rusqlite::Result<_>>()
-    .unwrap()
-}
-
 /// Every count the catalogue reports, stored or cached, equals the oracle.
-fn check(catalog: &Catalog, oracle: &Connection) -> Result<(), TestCaseError> {
-    let members = pairs(
-        oracle,
+fn check(catalog: &Catalog, oracle: &Oracle) -> Result<(), TestCaseError> {
+    let members = oracle.pairs(
         "SELECT c.name, COUNT(m.artifact_id) FROM collections c \
          LEFT JOIN collection_members m ON m.collection_id = c.id GROUP BY c.id",
     );
-    let groups = pairs(
-        oracle,
+    let groups = oracle.pairs(
         "SELECT c.name, COUNT(g.id) FROM collections c \
          LEFT JOIN collection_groups g ON g.collection_id = c.id GROUP BY c.id",
     );
-    let group_members = pairs(
-        oracle,
+    let group_members = oracle.pairs(
         "SELECT c.name || '/' || g.name, COUNT(m.artifact_id) FROM collection_groups g \
          JOIN collections c ON c.id = g.collection_id \
-         LEFT JOIN group_members m ON m.group_id = g.id GROUP BY g.id",
+         LEFT JOIN group_members m ON m.group_id = g.id GROUP BY g.id, c.name, g.name",
     );
-    let tags = pairs(
-        oracle,
-        "SELECT t.name, COUNT(*) FROM artifact_tags at JOIN tags t ON t.id = at.tag_id GROUP BY t.id",
+    let tags = oracle.pairs(
+        "SELECT t.name, COUNT(*) FROM artifact_tags l JOIN tags t ON t.id = l.tag_id GROUP BY t.id",
     );
-    let total: i64 = oracle
-        .query_row("SELECT COUNT(*) FROM artifacts", [], |r| r.get(0))
-        .unwrap();
+    let total = oracle.scalar("SELECT COUNT(*) FROM artifacts");
 
     let page = catalog.list_collections(500, None).unwrap();
     let listed: BTreeMap<String, u64> = page
@@ -171,18 +156,11 @@ fn check(catalog: &Catalog, oracle: &Connection) -> Result<(), TestCaseError> {
     }
     // Each listed artifact's tags (the row's copy) and collections (with
     // live counts) equal the link tables.
-    let mut stmt = oracle
-        .prepare(
-            "SELECT a.name, t.name FROM artifact_tags at JOIN artifacts a ON a.id = at.artifact_id \
-             JOIN tags t ON t.id = at.tag_id ORDER BY a.name, t.name",
-        )
-        .unwrap();
     let mut expected_tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for row in stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .unwrap()
-    {
-        let (a, t) = row.unwrap();
+    for (a, t) in oracle.text_pairs(
+        "SELECT a.name, t.name FROM artifact_tags l JOIN artifacts a ON a.id = l.artifact_id \
+         JOIN tags t ON t.id = l.tag_id ORDER BY a.name, t.name",
+    ) {
         expected_tags.entry(a).or_default().push(t);
     }
     for item in catalog
@@ -210,32 +188,44 @@ proptest! {
 
     #[test]
     fn trigger_and_cached_counts_match_a_group_by_oracle(ops in prop::collection::vec(op(), 1..40)) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("catalog.db");
         // A long TTL: only invalidation can keep the cached counts right.
-        let catalog = Catalog::builder().cache_ttl(Duration::from_secs(3600)).open(&path).unwrap();
-        let oracle = Connection::open(&path).unwrap();
-        for a in 0..ARTIFACTS {
-            catalog.put_artifact(&artifact("skill", &format!("a{a}"))).unwrap();
+        let all = catalogs("counts proptest", PgModes::Both, || {
+            Catalog::builder().cache_ttl(Duration::from_secs(3600))
+        });
+        for t in &all {
+            let catalog = &t.catalog;
+            for a in 0..ARTIFACTS {
+                catalog.put_artifact(&artifact("skill", &format!("a{a}"))).unwrap();
+            }
+            for c in 0..COLLECTIONS {
+                catalog.create_collection(&coll(c), "").unwrap();
+            }
+            check(catalog, &t.oracle).map_err(|e| in_backend(t.name, e))?;
+            for op in &ops {
+                apply(catalog, op);
+                check(catalog, &t.oracle).map_err(|e| in_backend(t.name, e))?;
+            }
+            let hits = catalog.stats().cache_hits;
+            prop_assert!(hits > 0, "{}: the cache was never hit; the test would not notice stale fills", t.name);
         }
-        for c in 0..COLLECTIONS {
-            catalog.create_collection(&coll(c), "").unwrap();
-        }
-        check(&catalog, &oracle)?;
-        for op in &ops {
-            apply(&catalog, op);
-            check(&catalog, &oracle)?;
-        }
-        let hits = catalog.stats().cache_hits;
-        prop_assert!(hits > 0, "the cache was never hit; the test would not notice stale fills");
+    }
+}
+
+fn in_backend(backend: &str, e: TestCaseError) -> TestCaseError {
+    match e {
+        TestCaseError::Fail(why) => TestCaseError::fail(format!("{backend}: {why}")),
+        other => other,
     }
 }
 
 #[test]
 fn recount_repairs_drift_made_behind_the_catalogues_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("catalog.db");
-    let catalog = Catalog::open(&path).unwrap();
+    for t in catalogs("recount", PgModes::Triggers, Catalog::builder) {
+        recount_repairs(&t.catalog, &t.oracle, t.name);
+    }
+}
+
+fn recount_repairs(catalog: &Catalog, raw: &Oracle, backend: &str) {
     catalog.put_artifact(&artifact("skill", "a")).unwrap();
     catalog.create_collection("docs", "").unwrap();
     catalog.create_group("docs", "g", 0).unwrap();
@@ -244,18 +234,12 @@ fn recount_repairs_drift_made_behind_the_catalogues_back() {
         .unwrap();
     assert!(catalog.verify_counts().unwrap().is_empty());
 
-    let raw = Connection::open(&path).unwrap();
-    raw.execute_batch(
+    raw.execute(
         "UPDATE collections SET artifact_count = 7, group_count = 0; \
          UPDATE collection_groups SET artifact_count = 3;",
-    )
-    .unwrap();
+    );
     catalog.add_tags(&art_named("a"), &["x", "y"]).unwrap();
-    raw.execute(
-        "DELETE FROM artifact_tags WHERE tag_id = (SELECT id FROM tags WHERE name = 'x')",
-        [],
-    )
-    .unwrap();
+    raw.execute("DELETE FROM artifact_tags WHERE tag_id = (SELECT id FROM tags WHERE name = 'x')");
     let drift = catalog.verify_counts().unwrap();
     let found: Vec<_> = drift
         .iter()
@@ -268,7 +252,8 @@ fn recount_repairs_drift_made_behind_the_catalogues_back() {
             ("collection docs group_count", "0", "1"),
             ("group docs/g artifact_count", "3", "1"),
             ("artifact skill:a tag_names", "x, y", "y"),
-        ]
+        ],
+        "{backend}"
     );
     catalog.recount().unwrap();
     assert!(catalog.verify_counts().unwrap().is_empty());

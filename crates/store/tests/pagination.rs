@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{artifact, cost, seed};
+use common::{PgModes, artifact, catalogs, cost, seed};
 use stencil_store::{ArtifactKey, ArtifactQuery, ArtifactSort, Catalog};
 
 fn walk(catalog: &Catalog, query: &ArtifactQuery) -> Vec<ArtifactKey> {
@@ -24,7 +24,17 @@ fn walk(catalog: &Catalog, query: &ArtifactQuery) -> Vec<ArtifactKey> {
 
 #[test]
 fn walking_all_pages_yields_every_match_once_in_order() {
-    let catalog = Catalog::open_in_memory().unwrap();
+    for t in catalogs(
+        "walking_all_pages_yields_every_match_once_in_order",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        walking_all_pages_yields_every_match_once_in_order_on(&t.catalog);
+    }
+}
+
+fn walking_all_pages_yields_every_match_once_in_order_on(catalog: &Catalog) {
     // Equal names in different types: ties are broken by insertion order.
     let mut expected = Vec::new();
     let mut items = Vec::new();
@@ -41,7 +51,7 @@ fn walking_all_pages_yields_every_match_once_in_order() {
     let expected: Vec<ArtifactKey> = expected.into_iter().map(|(_, _, k)| k).collect();
     for limit in [1, 4, 7, 90, 500] {
         assert_eq!(
-            walk(&catalog, &ArtifactQuery::new().limit(limit)),
+            walk(catalog, &ArtifactQuery::new().limit(limit)),
             expected,
             "limit {limit}"
         );
@@ -52,14 +62,24 @@ fn walking_all_pages_yields_every_match_once_in_order() {
         .cloned()
         .collect();
     assert_eq!(
-        walk(&catalog, &ArtifactQuery::new().kind("skill").limit(6)),
+        walk(catalog, &ArtifactQuery::new().kind("skill").limit(6)),
         skills
     );
 }
 
 #[test]
 fn recently_updated_order_walks_newest_first() {
-    let catalog = Catalog::open_in_memory().unwrap();
+    for t in catalogs(
+        "recently_updated_order_walks_newest_first",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        recently_updated_order_walks_newest_first_on(&t.catalog);
+    }
+}
+
+fn recently_updated_order_walks_newest_first_on(catalog: &Catalog) {
     for i in 0..30 {
         catalog
             .put_artifact(&artifact("skill", &format!("s{i:02}")))
@@ -67,7 +87,7 @@ fn recently_updated_order_walks_newest_first() {
     }
     // Same-millisecond updates tie on time and fall back to id, descending.
     let keys = walk(
-        &catalog,
+        catalog,
         &ArtifactQuery::new()
             .sort(ArtifactSort::RecentlyUpdated)
             .limit(4),
@@ -95,7 +115,17 @@ fn recently_updated_order_walks_newest_first() {
 
 #[test]
 fn inserts_between_pages_neither_repeat_nor_skip_existing_rows() {
-    let catalog = Catalog::open_in_memory().unwrap();
+    for t in catalogs(
+        "inserts_between_pages_neither_repeat_nor_skip_existing_rows",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        inserts_between_pages_neither_repeat_nor_skip_existing_rows_on(&t.catalog);
+    }
+}
+
+fn inserts_between_pages_neither_repeat_nor_skip_existing_rows_on(catalog: &Catalog) {
     let originals: Vec<ArtifactKey> = (0..40)
         .map(|i| {
             let a = artifact("skill", &format!("m{i:03}"));
@@ -145,10 +175,20 @@ fn inserts_between_pages_neither_repeat_nor_skip_existing_rows() {
 
 #[test]
 fn page_one_thousand_costs_what_page_one_costs() {
-    let catalog = Catalog::open_in_memory().unwrap();
-    seed(&catalog, 1010, 3);
+    for t in catalogs(
+        "page_one_thousand_costs_what_page_one_costs",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        page_one_thousand_costs_what_page_one_costs_on(&t.catalog);
+    }
+}
+
+fn page_one_thousand_costs_what_page_one_costs_on(catalog: &Catalog) {
+    seed(catalog, 1010, 3);
     let query = ArtifactQuery::new().limit(1);
-    let (first, first_cost) = cost(&catalog, || catalog.list_artifacts(&query).unwrap());
+    let (first, first_cost) = cost(catalog, || catalog.list_artifacts(&query).unwrap());
     let mut cursor = first.next_cursor.unwrap();
     for _ in 2..1000 {
         cursor = catalog
@@ -157,7 +197,7 @@ fn page_one_thousand_costs_what_page_one_costs() {
             .next_cursor
             .unwrap();
     }
-    let (page, cost_1000) = cost(&catalog, || {
+    let (page, cost_1000) = cost(catalog, || {
         catalog
             .list_artifacts(&query.clone().after(cursor))
             .unwrap()
@@ -168,7 +208,17 @@ fn page_one_thousand_costs_what_page_one_costs() {
 
 #[test]
 fn bad_limits_and_cursors_are_errors_naming_the_value() {
-    let catalog = Catalog::open_in_memory().unwrap();
+    for t in catalogs(
+        "bad_limits_and_cursors_are_errors_naming_the_value",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        bad_limits_and_cursors_are_errors_naming_the_value_on(&t.catalog);
+    }
+}
+
+fn bad_limits_and_cursors_are_errors_naming_the_value_on(catalog: &Catalog) {
     for limit in [0, 501] {
         let err = catalog
             .list_artifacts(&ArtifactQuery::new().limit(limit))

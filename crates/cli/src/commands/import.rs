@@ -164,20 +164,20 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<Output> {
     // no catalogue file behind.
     let tree = importer.scan(&args.dir)?;
     let summary = ctx.with_catalog(|catalog| importer.store(catalog, tree))?;
-    let human = human(&summary, &ctx.catalog);
+    let human = human(&summary, &ctx.catalog_display());
     Ok(Output::new(&summary, human))
 }
 
 /// How many created or updated artifacts the text output names.
 const LISTED: usize = 20;
 
-fn human(s: &ImportSummary, catalog: &Path) -> String {
+fn human(s: &ImportSummary, catalog: &str) -> String {
     let mut out = format!(
         "imported {} ({}) from {} into {}\n",
         count(s.files, "file"),
         human_bytes(s.bytes),
         s.source,
-        catalog.display()
+        catalog
     );
     if s.changed {
         out += &format!(

@@ -59,9 +59,11 @@ pub fn run(dir: &Path) -> Result<Output> {
 
 /// Runs `stencil init`.
 pub fn init(ctx: &Context) -> Result<Output> {
-    let existed = ctx.catalog.exists();
+    // A PostgreSQL catalogue is created by opening it (its tables, if
+    // missing); "already exists" is about the file.
+    let existed = ctx.catalog.exists() || ctx.is_postgres();
     ctx.open_or_create()?;
-    let path = ctx.catalog.display().to_string();
+    let path = ctx.catalog_display();
     let human = if existed {
         format!("catalogue {path} already exists; nothing changed")
     } else {

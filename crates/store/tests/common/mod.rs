@@ -58,3 +58,222 @@ pub fn seed(catalog: &Catalog, n: usize, collections: usize) -> Vec<ArtifactKey>
     }
     keys
 }
+
+/// The environment variable holding the PostgreSQL connection string of the
+/// tests (CI: `host=127.0.0.1 port=5432 user=postgres dbname=test`).
+pub const PG_ENV: &str = "STENCIL_TEST_POSTGRES";
+
+/// Direct access to a test catalogue's database, behind the catalogue's
+/// back: the `GROUP BY` oracle of the count tests and the tampering of the
+/// drift tests. The SQL given must be valid on both backends.
+pub enum Oracle {
+    Sqlite(rusqlite::Connection),
+    #[cfg(feature = "postgres")]
+    Postgres(std::cell::RefCell<postgres::Client>),
+}
+
+impl Oracle {
+    /// Rows of (text, count).
+    pub fn pairs(&self, sql: &str) -> std::collections::BTreeMap<String, u64> {
+        match self {
+            Oracle::Sqlite(c) => {
+                let mut stmt = c.prepare(sql).unwrap();
+                stmt.query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+            }
+            #[cfg(feature = "postgres")]
+            Oracle::Postgres(c) => c
+                .borrow_mut()
+                .query(sql, &[])
+                .unwrap()
+                .iter()
+                .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64))
+                .collect(),
+        }
+    }
+
+    /// Rows of (text, text).
+    pub fn text_pairs(&self, sql: &str) -> Vec<(String, String)> {
+        match self {
+            Oracle::Sqlite(c) => {
+                let mut stmt = c.prepare(sql).unwrap();
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .unwrap()
+                    .collect::<rusqlite::Result<_>>()
+                    .unwrap()
+            }
+            #[cfg(feature = "postgres")]
+            Oracle::Postgres(c) => c
+                .borrow_mut()
+                .query(sql, &[])
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect(),
+        }
+    }
+
+    /// The single integer a query returns.
+    pub fn scalar(&self, sql: &str) -> i64 {
+        match self {
+            Oracle::Sqlite(c) => c.query_row(sql, [], |r| r.get(0)).unwrap(),
+            #[cfg(feature = "postgres")]
+            Oracle::Postgres(c) => c.borrow_mut().query_one(sql, &[]).unwrap().get(0),
+        }
+    }
+
+    /// Runs statements that return no rows.
+    pub fn execute(&self, sql: &str) {
+        match self {
+            Oracle::Sqlite(c) => c.execute_batch(sql).unwrap(),
+            #[cfg(feature = "postgres")]
+            Oracle::Postgres(c) => c.borrow_mut().batch_execute(sql).unwrap(),
+        }
+    }
+}
+
+/// A catalogue of one backend, with its oracle. Dropping it removes the
+/// database (SQLite: a temporary directory; PostgreSQL: a schema).
+pub struct TestCatalog {
+    /// `sqlite`, `postgres` or `postgres/query` (count mode), for messages.
+    pub name: &'static str,
+    pub catalog: stencil_store::Catalog,
+    pub oracle: Oracle,
+    _place: Place,
+}
+
+enum Place {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    #[cfg(feature = "postgres")]
+    Postgres {
+        admin: Box<postgres::Client>,
+        schema: String,
+    },
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        #[cfg(feature = "postgres")]
+        if let Place::Postgres { admin, schema } = self {
+            // Best effort: a failure leaves a schema named after the test
+            // process behind, never a wrong result.
+            let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+/// Which PostgreSQL count modes [`catalogs`] adds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PgModes {
+    /// The default, trigger-kept counts.
+    Triggers,
+    /// Also a catalogue in `CountMode::Query`.
+    Both,
+}
+
+/// The PostgreSQL connection string of the tests, or `None` with a notice
+/// on stderr (the PostgreSQL variant of the test is then skipped, and says
+/// so; the SQLite variant still runs).
+pub fn pg_target(test: &str) -> Option<String> {
+    match std::env::var(PG_ENV) {
+        Ok(s) if !s.trim().is_empty() => Some(s),
+        _ => {
+            // Once per test and process: proptest bodies ask per case.
+            static TOLD: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+            let mut told = TOLD.lock().unwrap_or_else(|e| e.into_inner());
+            if !told.iter().any(|t| t == test) {
+                told.push(test.to_owned());
+                eprintln!(
+                    "NOTICE: {PG_ENV} is not set: the PostgreSQL variant of `{test}` is SKIPPED \
+                     (set it, e.g. to `host=127.0.0.1 user=postgres dbname=test`, to run it)"
+                );
+            }
+            None
+        }
+    }
+}
+
+/// A fresh, empty schema for one PostgreSQL test catalogue.
+#[cfg(feature = "postgres")]
+pub fn pg_schema(target: &str) -> (postgres::Client, String) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let schema = format!(
+        "stencil_test_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut admin = postgres::Client::connect(target, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("{PG_ENV}={target}: cannot connect: {e}"));
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .unwrap();
+    (admin, schema)
+}
+
+/// One catalogue per available backend, each opened from `builder`: a
+/// SQLite file, and PostgreSQL (in its own schema) when
+/// `STENCIL_TEST_POSTGRES` is set — the same test body then runs against
+/// both. Without the variable, or without the `postgres` feature, a notice
+/// says the PostgreSQL variant is skipped.
+pub fn catalogs(
+    test: &str,
+    modes: PgModes,
+    builder: impl Fn() -> stencil_store::CatalogBuilder,
+) -> Vec<TestCatalog> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.db");
+    let catalog = builder().open(&path).unwrap();
+    let oracle = Oracle::Sqlite(rusqlite::Connection::open(&path).unwrap());
+    #[cfg_attr(not(feature = "postgres"), allow(unused_mut))]
+    let mut out = vec![TestCatalog {
+        name: "sqlite",
+        catalog,
+        oracle,
+        _place: Place::Sqlite(dir),
+    }];
+    #[cfg(feature = "postgres")]
+    if let Some(target) = pg_target(test) {
+        let mut variants = vec![("postgres", stencil_store::CountMode::Triggers)];
+        if modes == PgModes::Both {
+            variants.push(("postgres/query", stencil_store::CountMode::Query));
+        }
+        for (name, mode) in variants {
+            let (admin, schema) = pg_schema(&target);
+            let catalog = builder()
+                .postgres_schema(&schema)
+                .count_mode(mode)
+                .open_postgres(&target)
+                .unwrap_or_else(|e| panic!("opening the PostgreSQL catalogue: {e}"));
+            let mut client = postgres::Client::connect(&target, postgres::NoTls).unwrap();
+            client
+                .batch_execute(&format!("SET search_path TO {schema}"))
+                .unwrap();
+            out.push(TestCatalog {
+                name,
+                catalog,
+                oracle: Oracle::Postgres(std::cell::RefCell::new(client)),
+                _place: Place::Postgres {
+                    admin: Box::new(admin),
+                    schema,
+                },
+            });
+        }
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = modes;
+        eprintln!(
+            "NOTICE: stencil-store was built without the `postgres` feature: the PostgreSQL \
+             variant of `{test}` is SKIPPED"
+        );
+    }
+    out
+}

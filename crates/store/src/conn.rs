@@ -1,0 +1,296 @@
+//! The internal connection seam: one small API (query rows, execute, insert
+//! returning an id) with one implementation per driver, so every operation in
+//! `catalog.rs` is written once for both backends.
+//!
+//! Statements are identified by their printed SQL and prepared once per
+//! connection (rusqlite's statement cache; for PostgreSQL the per-connection
+//! map in `pg.rs`). Parameters are borrowed ([`Param`]), so binding an
+//! artifact's content copies nothing; rows are read by column position,
+//! which both drivers support.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
+use sea_query::Value;
+
+use crate::error::{Context, Result};
+
+/// Statements and transactions run, for [`crate::Stats`].
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) statements: AtomicU64,
+    pub(crate) transactions: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn statement(&self) {
+        self.statements.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn transaction(&self) {
+        self.transactions.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A borrowed statement parameter, bindable by both drivers.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Param<'a> {
+    Int(i64),
+    OptInt(Option<i64>),
+    Bool(bool),
+    Text(&'a str),
+    OptText(Option<&'a str>),
+    Bytes(&'a [u8]),
+    /// A list of row ids bound as one parameter (see `Backend::in_id_list`).
+    Ids(&'a [i64]),
+    /// A value collected by sea-query (listing and facet filters).
+    Value(&'a Value),
+}
+
+impl From<i64> for Param<'_> {
+    fn from(v: i64) -> Self {
+        Param::Int(v)
+    }
+}
+impl From<Option<i64>> for Param<'_> {
+    fn from(v: Option<i64>) -> Self {
+        Param::OptInt(v)
+    }
+}
+impl From<bool> for Param<'_> {
+    fn from(v: bool) -> Self {
+        Param::Bool(v)
+    }
+}
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(v: &'a str) -> Self {
+        Param::Text(v)
+    }
+}
+impl<'a> From<&'a String> for Param<'a> {
+    fn from(v: &'a String) -> Self {
+        Param::Text(v)
+    }
+}
+impl<'a> From<&'a Option<String>> for Param<'a> {
+    fn from(v: &'a Option<String>) -> Self {
+        Param::OptText(v.as_deref())
+    }
+}
+impl<'a> From<Option<&'a str>> for Param<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        Param::OptText(v)
+    }
+}
+impl<'a> From<&'a [u8]> for Param<'a> {
+    fn from(v: &'a [u8]) -> Self {
+        Param::Bytes(v)
+    }
+}
+impl<'a> From<&'a Vec<u8>> for Param<'a> {
+    fn from(v: &'a Vec<u8>) -> Self {
+        Param::Bytes(v)
+    }
+}
+impl<'a> From<&'a Value> for Param<'a> {
+    fn from(v: &'a Value) -> Self {
+        Param::Value(v)
+    }
+}
+
+/// `args![a, b]`: a slice of [`Param`]s, each converted with `From`.
+macro_rules! args {
+    ($($e:expr),* $(,)?) => {
+        &[$($crate::conn::Param::from($e)),*][..]
+    };
+}
+pub(crate) use args;
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match *self {
+            Param::Int(v) => ToSqlOutput::Owned(SqlValue::Integer(v)),
+            Param::OptInt(v) => ToSqlOutput::Owned(v.map_or(SqlValue::Null, SqlValue::Integer)),
+            Param::Bool(v) => ToSqlOutput::Owned(SqlValue::Integer(i64::from(v))),
+            Param::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Param::OptText(Some(s)) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Param::OptText(None) => ToSqlOutput::Owned(SqlValue::Null),
+            Param::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            // Read by the `rarray` table-valued function (Backend::in_id_list),
+            // exactly as rusqlite binds its own `vtab::array::Array`.
+            Param::Ids(ids) => {
+                let list: rusqlite::vtab::array::Array =
+                    std::rc::Rc::new(ids.iter().map(|&id| SqlValue::Integer(id)).collect());
+                ToSqlOutput::from_rc(list, c"rarray")
+            }
+            Param::Value(v) => return crate::binder::sqlite(v),
+        })
+    }
+}
+
+/// A column type both drivers can read.
+pub(crate) trait Col: rusqlite::types::FromSql + PgCol {}
+impl<T: rusqlite::types::FromSql + PgCol> Col for T {}
+
+#[cfg(feature = "postgres")]
+pub(crate) trait PgCol: for<'a> postgres::types::FromSql<'a> {}
+#[cfg(feature = "postgres")]
+impl<T: for<'a> postgres::types::FromSql<'a>> PgCol for T {}
+#[cfg(not(feature = "postgres"))]
+pub(crate) trait PgCol {}
+#[cfg(not(feature = "postgres"))]
+impl<T> PgCol for T {}
+
+enum RowInner<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    #[cfg(feature = "postgres")]
+    Postgres(&'r postgres::Row),
+}
+
+/// One result row; errors name what the catalogue was doing.
+pub(crate) struct Row<'r> {
+    inner: RowInner<'r>,
+    ctx: &'static str,
+}
+
+impl Row<'_> {
+    /// Column `i` (0-based) as `T`.
+    pub(crate) fn get<T: Col>(&self, i: usize) -> Result<T> {
+        match self.inner {
+            RowInner::Sqlite(r) => r.get(i).context(self.ctx),
+            #[cfg(feature = "postgres")]
+            RowInner::Postgres(r) => r.try_get(i).map_err(|e| crate::pg::error(self.ctx, e)),
+        }
+    }
+}
+
+/// A connection (or transaction) of either backend, borrowed for one
+/// operation.
+pub(crate) enum Conn<'a> {
+    Sqlite(&'a rusqlite::Connection),
+    #[cfg(feature = "postgres")]
+    Postgres {
+        session: &'a std::cell::RefCell<crate::pg::Session>,
+        counters: &'a Counters,
+    },
+}
+
+impl Conn<'_> {
+    /// Runs a query and hands each row to `each` until it returns `false`
+    /// or the rows end.
+    pub(crate) fn query(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        ctx: &'static str,
+        mut each: impl FnMut(&Row<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        match self {
+            Conn::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql).context(ctx)?;
+                let mut rows = stmt
+                    .query(rusqlite::params_from_iter(params.iter()))
+                    .context(ctx)?;
+                while let Some(r) = rows.next().context(ctx)? {
+                    let row = Row {
+                        inner: RowInner::Sqlite(r),
+                        ctx,
+                    };
+                    if !each(&row)? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            #[cfg(feature = "postgres")]
+            Conn::Postgres { session, counters } => {
+                counters.statement();
+                let rows = session.borrow_mut().query(sql, params, ctx)?;
+                for r in &rows {
+                    let row = Row {
+                        inner: RowInner::Postgres(r),
+                        ctx,
+                    };
+                    if !each(&row)? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs a statement that returns no rows; the number of rows changed.
+    pub(crate) fn execute(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        ctx: &'static str,
+    ) -> Result<u64> {
+        match self {
+            Conn::Sqlite(c) => c
+                .prepare_cached(sql)
+                .and_then(|mut s| s.execute(rusqlite::params_from_iter(params.iter())))
+                .map(|n| n as u64)
+                .context(ctx),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres { session, counters } => {
+                counters.statement();
+                session.borrow_mut().execute(sql, params, ctx)
+            }
+        }
+    }
+
+    /// Runs an INSERT printed with `Backend::return_new_id`: the new row's
+    /// id, or `None` when nothing was inserted (`ON CONFLICT DO NOTHING`).
+    pub(crate) fn insert_id(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        ctx: &'static str,
+    ) -> Result<Option<i64>> {
+        match self {
+            Conn::Sqlite(c) => {
+                let n = self.execute(sql, params, ctx)?;
+                Ok((n > 0).then(|| c.last_insert_rowid()))
+            }
+            #[cfg(feature = "postgres")]
+            Conn::Postgres { .. } => self.query_opt(sql, params, ctx, |r| r.get(0)),
+        }
+    }
+
+    /// The first row mapped by `f`, if any.
+    pub(crate) fn query_opt<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        ctx: &'static str,
+        f: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let mut f = Some(f);
+        let mut out = None;
+        self.query(sql, params, ctx, |r| {
+            if let Some(f) = f.take() {
+                out = Some(f(r)?);
+            }
+            Ok(false)
+        })?;
+        Ok(out)
+    }
+
+    /// Every row mapped by `f`.
+    pub(crate) fn query_vec<T>(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+        ctx: &'static str,
+        mut f: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.query(sql, params, ctx, |r| {
+            out.push(f(r)?);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+}

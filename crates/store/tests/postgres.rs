@@ -1,0 +1,270 @@
+//! What only the PostgreSQL backend has: schema versions in a table, the
+//! count-mode switch, retryable errors when a connection drops, and handles
+//! sharing one pool across threads. Each test skips with a printed notice
+//! when `STENCIL_TEST_POSTGRES` is unset.
+#![cfg(feature = "postgres")]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{artifact, key, pg_schema, pg_target};
+use stencil_store::{Backend, Catalog, CatalogBuilder, CountMode, Error, TemplateSpec};
+
+/// A target, a fresh schema and an admin client on it; `None` (after the
+/// notice) when the tests have no server.
+fn setup(test: &str) -> Option<(String, postgres::Client, String)> {
+    let target = pg_target(test)?;
+    let (mut admin, schema) = pg_schema(&target);
+    admin
+        .batch_execute(&format!("SET search_path TO {schema}"))
+        .unwrap();
+    Some((target, admin, schema))
+}
+
+fn drop_schema(mut admin: postgres::Client, schema: &str) {
+    admin
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
+}
+
+fn builder(schema: &str) -> CatalogBuilder {
+    Catalog::builder().postgres_schema(schema)
+}
+
+#[test]
+fn reopening_is_idempotent_and_a_newer_schema_is_refused() {
+    let Some((target, mut admin, schema)) = setup("newer schema") else {
+        return;
+    };
+    {
+        let c = builder(&schema).open_postgres(&target).unwrap();
+        assert_eq!(c.backend(), Backend::Postgres);
+        assert!(c.path().starts_with("postgres://"), "{}", c.path());
+        assert!(c.path().contains(&schema), "{}", c.path());
+        c.put_artifact(&artifact("skill", "kept")).unwrap();
+    }
+    let c = builder(&schema).open_postgres(&target).unwrap();
+    assert_eq!(c.artifact(&key("skill", "kept")).unwrap().files.len(), 1);
+    drop(c);
+    admin
+        .batch_execute("UPDATE stencil_schema SET version = 99")
+        .unwrap();
+    let err = builder(&schema).open_postgres(&target).unwrap_err();
+    assert!(matches!(err, Error::Migration { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("99") && msg.contains("upgrade stencil"),
+        "{msg}"
+    );
+    drop_schema(admin, &schema);
+}
+
+#[test]
+fn a_schema_with_foreign_tables_is_refused_not_migrated() {
+    let Some((target, mut admin, schema)) = setup("foreign schema") else {
+        return;
+    };
+    admin
+        .batch_execute("CREATE TABLE accounts (id BIGINT PRIMARY KEY)")
+        .unwrap();
+    let err = builder(&schema).open_postgres(&target).unwrap_err();
+    assert!(err.to_string().contains("not a stencil catalogue"), "{err}");
+    let tables: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 1, "nothing was created next to the foreign table");
+    drop_schema(admin, &schema);
+}
+
+#[test]
+fn a_missing_schema_and_a_bad_connection_string_are_clear_errors() {
+    let Some(target) = pg_target("missing schema") else {
+        return;
+    };
+    let err = builder("stencil_no_such_schema")
+        .open_postgres(&target)
+        .unwrap_err();
+    assert!(err.to_string().contains("create the schema"), "{err}");
+
+    let err = Catalog::open_postgres("host=127.0.0.1 port=notaport password=hunter2").unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    assert!(!msg.contains("hunter2"), "the password leaked: {msg}");
+}
+
+#[test]
+fn switching_count_modes_keeps_counts_exact() {
+    let Some((target, admin, schema)) = setup("count modes") else {
+        return;
+    };
+    let open = |mode: Option<CountMode>| {
+        let mut b = builder(&schema).cache_ttl(Duration::ZERO);
+        if let Some(mode) = mode {
+            b = b.count_mode(mode);
+        }
+        b.open_postgres(&target).unwrap()
+    };
+    let c = open(Some(CountMode::Query));
+    assert_eq!(c.count_mode(), CountMode::Query);
+    let keys: Vec<_> = (0..5).map(|i| key("skill", &format!("a{i}"))).collect();
+    for k in &keys {
+        c.put_artifact(&artifact("skill", k.name())).unwrap();
+    }
+    c.create_collection("docs", "").unwrap();
+    c.create_group("docs", "g", 0).unwrap();
+    c.add_to_group("docs", "g", &keys[..3]).unwrap();
+    c.add_to_collection("docs", &keys).unwrap();
+    let detail = c.collection("docs").unwrap();
+    assert_eq!(detail.collection.artifact_count, 5);
+    assert_eq!(detail.groups[0].artifact_count, 3);
+    assert_eq!(c.collection_artifact_count("docs").unwrap(), 5);
+    drop(c);
+
+    // Unset: an existing catalogue keeps its mode.
+    assert_eq!(open(None).count_mode(), CountMode::Query);
+
+    // Back to triggers: the counters, not kept meanwhile, are recounted.
+    let c = open(Some(CountMode::Triggers));
+    assert_eq!(c.count_mode(), CountMode::Triggers);
+    assert!(c.verify_counts().unwrap().is_empty());
+    assert_eq!(c.collection("docs").unwrap().collection.artifact_count, 5);
+    c.remove_from_collection("docs", &keys[..1]).unwrap();
+    let detail = c.collection("docs").unwrap();
+    assert_eq!(
+        (
+            detail.collection.artifact_count,
+            detail.groups[0].artifact_count
+        ),
+        (4, 2)
+    );
+    drop(c);
+    drop_schema(admin, &schema);
+}
+
+#[test]
+fn sqlite_refuses_the_trigger_free_mode() {
+    let err = Catalog::builder()
+        .count_mode(CountMode::Query)
+        .open_in_memory()
+        .unwrap_err();
+    assert!(err.to_string().contains("PostgreSQL"), "{err}");
+}
+
+#[test]
+fn a_dropped_connection_is_a_retryable_error_and_the_next_call_reconnects() {
+    let Some((target, admin, schema)) = setup("dropped connection") else {
+        return;
+    };
+    let app = format!("stencil_drop_{schema}");
+    let target_app = if target.contains("://") {
+        let sep = if target.contains('?') { '&' } else { '?' };
+        format!("{target}{sep}application_name={app}")
+    } else {
+        format!("{target} application_name={app}")
+    };
+    let c = builder(&schema)
+        .pool_size(1)
+        .open_postgres(&target_app)
+        .unwrap();
+    c.create_collection("before", "").unwrap();
+
+    let mut killer = postgres::Client::connect(&target, postgres::NoTls).unwrap();
+    let killed: i64 = killer
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE application_name = $1",
+            &[&app],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(killed, 1, "the catalogue's one pooled connection");
+
+    let err = c.create_collection("during", "").unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+    assert!(matches!(err, Error::Unavailable { .. }), "{err:?}");
+    // The broken connection was discarded; the retry gets a new one.
+    c.create_collection("during", "").unwrap();
+    let names: Vec<String> = c
+        .list_collections(10, None)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["before", "during"]);
+    drop(c);
+    drop_schema(admin, &schema);
+}
+
+#[test]
+fn handles_share_the_pool_and_the_cache_across_threads() {
+    let Some((target, admin, schema)) = setup("threads") else {
+        return;
+    };
+    let c = builder(&schema)
+        .pool_size(4)
+        .cache_ttl(Duration::from_secs(3600))
+        .open_postgres(&target)
+        .unwrap();
+    c.create_collection("shared", "").unwrap();
+    assert_eq!(c.collection_artifact_count("shared").unwrap(), 0);
+    let threads: Vec<_> = (0..4)
+        .map(|t| {
+            let h = c.try_clone().unwrap();
+            std::thread::spawn(move || {
+                for i in 0..10 {
+                    let a = artifact("skill", &format!("t{t}_{i}"));
+                    h.put_artifact(&a).unwrap();
+                    h.add_to_collection("shared", &[a.key]).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    // The long TTL would serve the stale 0 had the other handles' writes
+    // not invalidated the shared cache.
+    assert_eq!(c.collection_artifact_count("shared").unwrap(), 40);
+    assert!(c.verify_counts().unwrap().is_empty());
+    assert!(c.stats().statements > 80, "statistics are shared");
+    drop(c);
+    drop_schema(admin, &schema);
+}
+
+#[test]
+fn a_corrupted_blob_is_reported_with_artifact_and_path() {
+    let Some((target, mut admin, schema)) = setup("corrupt blob") else {
+        return;
+    };
+    let c = builder(&schema).open_postgres(&target).unwrap();
+    let a = artifact("skill", "review").file("b.md", "second file");
+    c.put_artifact(&a).unwrap();
+    c.create_template(&TemplateSpec::new("t").entity(a.key.clone(), true))
+        .unwrap();
+    let changed = admin
+        .execute(
+            "UPDATE blobs SET content = 'tampered'::bytea WHERE size = 11",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    for err in [
+        c.artifact(&a.key).unwrap_err(),
+        c.load_template("t").unwrap_err(),
+    ] {
+        match &err {
+            Error::Corrupt { artifact, path, .. } => {
+                assert_eq!((artifact.as_str(), path.as_str()), ("skill:review", "b.md"));
+            }
+            other => panic!("expected Corrupt, got {other:?}"),
+        }
+    }
+    drop(c);
+    drop_schema(admin, &schema);
+}
