@@ -93,25 +93,7 @@ impl Drop for Schema {
 
 /// The `store.rs` data shape: artifacts, each in two collections.
 fn build(catalog: &Catalog, n: usize, collections: usize) -> Vec<ArtifactKey> {
-    let items: Vec<NewArtifact> = (0..n).map(|i| store_data::artifact(i, n)).collect();
-    let keys: Vec<ArtifactKey> = items.iter().map(|a| a.key.clone()).collect();
-    for chunk in items.chunks(5_000) {
-        catalog.import(chunk.to_vec()).expect("import");
-    }
-    let mut members: Vec<Vec<ArtifactKey>> = vec![Vec::new(); collections];
-    for (i, k) in keys.iter().enumerate() {
-        members[i % collections].push(k.clone());
-        members[(i * 31 + 7) % collections].push(k.clone());
-    }
-    for (c, keys) in members.iter().enumerate() {
-        catalog
-            .create_collection(&collection(c), "bench")
-            .expect("collection");
-        catalog
-            .add_to_collection(&collection(c), keys)
-            .expect("members");
-    }
-    keys
+    store_data::populate(catalog, n, collections)
 }
 
 struct NPlusOne {

@@ -51,16 +51,15 @@ pub fn collection(c: usize) -> String {
     format!("collection-{c:04}")
 }
 
-/// Builds a catalogue of `artifacts` artifacts at `path`, in `collections`
-/// collections (each artifact in two), with a 10-entity template.
-pub fn build(path: &Path, artifacts: usize, collections: usize) -> Catalog {
-    let catalog = Catalog::builder()
-        .cache_ttl(Duration::from_secs(3600))
-        .open(path)
-        .expect("open bench catalogue");
+/// Fills `catalog` (any backend) with `artifacts` artifacts in `collections`
+/// collections, each artifact in two; returns the keys in creation order.
+/// Imports in chunks of 5,000 so a server backend's transactions stay small.
+pub fn populate(catalog: &Catalog, artifacts: usize, collections: usize) -> Vec<ArtifactKey> {
     let items: Vec<NewArtifact> = (0..artifacts).map(|i| artifact(i, artifacts)).collect();
     let keys: Vec<ArtifactKey> = items.iter().map(|a| a.key.clone()).collect();
-    catalog.import(items).expect("import");
+    for chunk in items.chunks(5_000) {
+        catalog.import(chunk.to_vec()).expect("import");
+    }
     let mut members: Vec<Vec<ArtifactKey>> = vec![Vec::new(); collections];
     for (i, k) in keys.iter().enumerate() {
         members[i % collections].push(k.clone());
@@ -74,6 +73,18 @@ pub fn build(path: &Path, artifacts: usize, collections: usize) -> Catalog {
             .add_to_collection(&collection(c), keys)
             .expect("members");
     }
+    keys
+}
+
+/// Builds a SQLite catalogue of `artifacts` artifacts at `path`, in
+/// `collections` collections (each artifact in two), with a 10-entity
+/// template.
+pub fn build(path: &Path, artifacts: usize, collections: usize) -> Catalog {
+    let catalog = Catalog::builder()
+        .cache_ttl(Duration::from_secs(3600))
+        .open(path)
+        .expect("open bench catalogue");
+    let keys = populate(&catalog, artifacts, collections);
     let mut spec = TemplateSpec::new(TEMPLATE);
     for k in keys.iter().take(10) {
         spec = spec.entity(k.clone(), true);
