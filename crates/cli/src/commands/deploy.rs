@@ -212,19 +212,40 @@ pub fn explain(
     template: &str,
     profile: Option<&PathProfile>,
 ) -> Error {
+    // An unknown placeholder gets its own sentence, built from the error's
+    // fields: the library's generic hint ("render leniently") would
+    // otherwise stand next to the CLI's concrete one.
+    if let stencil::Error::Render(RenderError::UnknownPlaceholder {
+        file,
+        line,
+        column,
+        placeholder,
+        declared,
+        known,
+        ..
+    }) = &e
+    {
+        let what = if *declared {
+            format!("variable `{placeholder}` is declared but has no value")
+        } else {
+            format!("unknown placeholder `{{{{{placeholder}}}}}`")
+        };
+        let verbatim = match owner_of(catalog, template, profile, file) {
+            Some((key, stored)) => format!("`stencil artifact verbatim {key} {stored}`"),
+            None => "`stencil artifact verbatim TYPE:NAME PATH`".to_string(),
+        };
+        let known = known
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return anyhow!(
+            "cannot deploy template `{template}`: {file}:{line}:{column}: {what} (known: {known}); \
+             to proceed, give it a value with --var {placeholder}=…, deploy with --lenient to \
+             leave it as is, or mark the file verbatim: {verbatim}"
+        );
+    }
     let hint = match &e {
-        stencil::Error::Render(RenderError::UnknownPlaceholder { file, .. }) => {
-            let owner = owner_of(catalog, template, profile, file);
-            Some(match owner {
-                Some((key, stored)) => format!(
-                    "to proceed, deploy with --lenient to leave it as is, or mark the file \
-                     verbatim: `stencil artifact verbatim {key} {stored}`"
-                ),
-                None => "to proceed, deploy with --lenient to leave it as is, or mark the file \
-                         verbatim with `stencil artifact verbatim TYPE:NAME PATH`"
-                    .to_string(),
-            })
-        }
         stencil::Error::Render(RenderError::MissingRequired { .. }) => {
             Some("give each with --var NAME=VALUE".to_string())
         }

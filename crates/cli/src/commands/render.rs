@@ -61,10 +61,22 @@ pub fn run(ctx: &Context, args: &RenderArgs) -> Result<Rendered> {
     let (out, summary) = renderer
         .render_with_summary(&name, &input)
         .map_err(|e| match e {
-            RenderError::UnknownPlaceholder { .. } => anyhow!(
-                "{e}; to proceed, pass --var for it, or --lenient to leave unknown placeholders \
-                 as they are"
-            ),
+            RenderError::UnknownPlaceholder {
+                file,
+                line,
+                column,
+                placeholder,
+                known,
+                ..
+            } => {
+                let known = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>();
+                anyhow!(
+                    "{file}:{line}:{column}: unknown placeholder `{{{{{placeholder}}}}}` (known: {}); \
+                     to proceed, give it a value with --var {placeholder}=…, or use --lenient to \
+                     leave unknown placeholders as they are",
+                    known.join(", ")
+                )
+            }
             e => anyhow!("cannot render {name}: {e}"),
         })?;
     let left: Vec<LeftJson> = summary
