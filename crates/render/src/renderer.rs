@@ -118,8 +118,9 @@ impl RenderSummary {
 /// # Cost
 ///
 /// One `memchr::memmem` scan for `{{` (SIMD, tens of GB/s); at each hit the
-/// name's bytes are scanned once and looked up by binary search among the
-/// sorted names. Construction sorts the names and copies the values.
+/// name's bytes are scanned once and compared with the names of that length
+/// (usually one). Construction copies the names and values and indexes them
+/// by length.
 /// Output is written by copying the runs between placeholders, so the cost is
 /// linear in the input size plus the size of the values inserted.
 ///
@@ -357,9 +358,9 @@ impl Renderer {
     /// automaton over `NAME}}` cost 30–55 µs to build for ten names — more
     /// than rendering 64 KiB — and a call per `{{`, which brace-heavy code
     /// has many of. The identifier scan is needed anyway to tell an unknown
-    /// placeholder from text, so the known-name test is a binary search over
-    /// the sorted names after it, and most `{{` in code (followed by `{`, `}`
-    /// or a space) are rejected on their first byte.
+    /// placeholder from text, so the known-name test is a lookup among the
+    /// names of the scanned length after it, and most `{{` in code (followed
+    /// by `{`, `}` or a space) are rejected on their first byte.
     fn classify(&self, input: &[u8], at: usize) -> Hit {
         let after = at + 2;
         let (start, escaped) = match input.get(after) {
