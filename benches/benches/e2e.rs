@@ -16,7 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use stencil::deploy::{DeployOptions, Durability};
 use stencil::{TemplateDeployOptions, deploy_template, render_template};
-use stencil_benches::e2e_corpus::{TEMPLATE, VARS, acceptance_catalog};
+use stencil_benches::deploy_data::naive;
+use stencil_benches::e2e_corpus::{TEMPLATE, VARS, acceptance_catalog, rendered};
 
 fn e2e(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -30,19 +31,11 @@ fn e2e(c: &mut Criterion) {
     group.bench_function("render_template_in_memory", |b| {
         b.iter(|| black_box(render_template(&catalog, TEMPLATE, VARS, &options).expect("renders")))
     });
-    let rendered = render_template(&catalog, TEMPLATE, VARS, &options).expect("renders");
+    let rendered = rendered(&catalog);
     group.bench_function("direct_write_floor", |b| {
         b.iter_batched(
             fresh,
-            |root| {
-                for f in &rendered {
-                    let path = root.join(f.path.as_path());
-                    if let Some(parent) = path.parent() {
-                        std::fs::create_dir_all(parent).expect("mkdir");
-                    }
-                    std::fs::write(&path, &f.contents).expect("write");
-                }
-            },
+            |root| naive(&root, &rendered),
             BatchSize::PerIteration,
         )
     });

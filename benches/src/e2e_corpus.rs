@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use stencil::store::{ArtifactKey, Catalog, NewArtifact, TemplateSpec};
+use stencil::{TemplateDeployOptions, render_template};
 
 /// The template's name.
 pub const TEMPLATE: &str = "acceptance";
@@ -39,4 +40,14 @@ pub fn acceptance_catalog(path: &Path) -> Result<Catalog, stencil::store::Error>
     }
     catalog.create_template(&spec)?;
     Ok(catalog)
+}
+
+/// The acceptance template rendered in memory, as `(path, bytes)` pairs:
+/// what the direct-write floor (`deploy_data::naive`) writes.
+pub fn rendered(catalog: &Catalog) -> Vec<(String, Vec<u8>)> {
+    render_template(catalog, TEMPLATE, VARS, &TemplateDeployOptions::new())
+        .expect("the acceptance template renders")
+        .into_iter()
+        .map(|f| (f.path.as_str().to_string(), f.contents))
+        .collect()
 }

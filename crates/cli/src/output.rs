@@ -119,16 +119,8 @@ impl Style {
     }
 }
 
-/// Formats a byte count for people.
-pub fn human_bytes(n: u64) -> String {
-    if n < 1024 {
-        format!("{n} B")
-    } else if n < 1024 * 1024 {
-        format!("{:.1} KiB", n as f64 / 1024.0)
-    } else {
-        format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
-    }
-}
+/// Byte counts read the same here as in the library's one-line summaries.
+pub use stencil::human_bytes;
 
 /// `n thing` or `n things` (`entity` → `entities`).
 pub fn count(n: usize, thing: &str) -> String {

@@ -116,5 +116,5 @@ pub struct ReadmeDoctests;
 pub use crate::profile::{KNOWN_ROOTS, PathProfile};
 pub use crate::template::{
     EXECUTABLE_MODE, RenderedFile, RenderedFileSummary, TemplateDeployOptions,
-    TemplateDeployReport, base_spec, deploy_template, render_template, template_spec,
+    TemplateDeployReport, base_spec, deploy_template, human_bytes, render_template, template_spec,
 };

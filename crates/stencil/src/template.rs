@@ -192,7 +192,13 @@ impl TemplateDeployReport {
     }
 }
 
-fn human_bytes(n: u64) -> String {
+/// Formats a byte count for people, as [`TemplateDeployReport::summary`]
+/// does: `512 B`, `12.0 KiB`, `3.4 MiB`.
+///
+/// ```
+/// assert_eq!(stencil::human_bytes(2048), "2.0 KiB");
+/// ```
+pub fn human_bytes(n: u64) -> String {
     if n < 1024 {
         format!("{n} B")
     } else if n < 1024 * 1024 {
@@ -325,14 +331,14 @@ fn render_loaded(
     options: &TemplateDeployOptions,
 ) -> Result<Vec<RenderedFile>, Error> {
     let selected = select(template, options.selection.as_deref())?;
-    let policy = if options.lenient {
-        UnknownPolicy::Lenient
-    } else {
-        UnknownPolicy::Strict
-    };
-    // One renderer for every path and every file of the deploy.
-    let renderer = Renderer::new(vars, RenderOptions::new().unknown(policy))?;
+    // One strict renderer serves every path and, unless the deploy is
+    // lenient, every file's content; only a lenient deploy builds a second.
     let path_renderer = Renderer::new(vars, RenderOptions::new())?;
+    let lenient = options
+        .lenient
+        .then(|| Renderer::new(vars, RenderOptions::new().unknown(UnknownPolicy::Lenient)))
+        .transpose()?;
+    let renderer = lenient.as_ref().unwrap_or(&path_renderer);
     let mut out = Vec::new();
     for entity in template
         .entities

@@ -4,8 +4,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use stencil::deploy::{DeployOptions, Durability};
-use stencil::{TemplateDeployOptions, deploy_template, render_template};
-use stencil_benches::e2e_corpus::{TEMPLATE, VARS, acceptance_catalog};
+use stencil::{TemplateDeployOptions, deploy_template};
+use stencil_benches::deploy_data::naive;
+use stencil_benches::e2e_corpus::{TEMPLATE, VARS, acceptance_catalog, rendered};
 use stencil_benches::quick::{Row, fmt_duration, median_with_setup};
 
 pub fn rows(budget: Duration, rows: &mut Vec<Row>) {
@@ -14,17 +15,8 @@ pub fn rows(budget: Duration, rows: &mut Vec<Row>) {
     let projects = dir.path().join("projects");
     let next = AtomicUsize::new(0);
     let fresh = || projects.join(next.fetch_add(1, Ordering::Relaxed).to_string());
-    let rendered =
-        render_template(&catalog, TEMPLATE, VARS, &TemplateDeployOptions::new()).expect("renders");
-    let floor = median_with_setup(budget, fresh, |root| {
-        for f in &rendered {
-            let path = root.join(f.path.as_path());
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).expect("mkdir");
-            }
-            std::fs::write(&path, &f.contents).expect("write");
-        }
-    });
+    let rendered = rendered(&catalog);
+    let floor = median_with_setup(budget, fresh, |root| naive(&root, &rendered));
     for (name, durability) in [("None", Durability::None), ("Batch", Durability::Batch)] {
         let options = TemplateDeployOptions::new()
             .deploy_options(DeployOptions::new().durability(durability));
