@@ -201,6 +201,18 @@ pub enum DeployError {
         /// The state directory.
         path: PathBuf,
     },
+    /// A file in the state directory was replaced by another process while
+    /// the deploy was using it. stencil did not write through it; the
+    /// deploy was rolled back.
+    #[error(
+        "`{}` was replaced by another process during the deploy (stencil never writes \
+         through a file it did not create); the deploy was undone",
+        path.display()
+    )]
+    StateTampered {
+        /// The file in the state directory.
+        path: PathBuf,
+    },
     /// The root exists and is not a directory.
     #[error("the project root `{}` exists and is not a directory", path.display())]
     RootNotADirectory {

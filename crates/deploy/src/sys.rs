@@ -203,6 +203,12 @@ pub(crate) fn unlink_c(dir: BorrowedFd<'_>, name: &CString) -> Result<(), Errno>
 /// Create `dir/name` exclusively (never through a link), write `contents`,
 /// set `mode` exactly (the umask does not apply), optionally `fsync`, and
 /// return the inode number that identifies the file as ours from now on.
+///
+/// This is the only way the crate opens a file for writing: always a new
+/// file at a name stencil chose (`O_CREAT | O_EXCL | O_NOFOLLOW`), so
+/// whatever is already at that name — a file, a hard link to a file outside
+/// the root, a symbolic link — makes it fail with `EEXIST` and is never
+/// truncated, appended to or written through.
 pub(crate) fn write_new(
     dir: BorrowedFd<'_>,
     name: &str,
@@ -226,15 +232,25 @@ pub(crate) fn write_new(
     Ok(stat.st_ino)
 }
 
-/// Read a small file relative to a directory handle, not through a link.
+/// Read a small regular file relative to a directory handle, not through
+/// a link. Anything else at the name (a FIFO that would block, a device, a
+/// directory) is refused with [`std::io::ErrorKind::InvalidInput`], without
+/// reading from it.
 pub(crate) fn read_file(dir: BorrowedFd<'_>, name: &str) -> Result<Vec<u8>, std::io::Error> {
     use std::io::Read;
+    // Non-blocking, so that opening a planted FIFO does not wait for a writer.
     let fd = rfs::openat(
         dir,
         name,
-        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK,
         Mode::empty(),
     )?;
+    if FileType::from_raw_mode(rfs::fstat(&fd)?.st_mode) != FileType::RegularFile {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
     let mut buf = Vec::new();
     File::from(fd).read_to_end(&mut buf)?;
     Ok(buf)
@@ -275,27 +291,6 @@ pub(crate) fn open_root(path: &std::path::Path) -> Result<OwnedFd, Errno> {
         OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
         Mode::empty(),
     )
-}
-
-/// Write `dir/name` afresh (truncating), not through a link.
-pub(crate) fn write_replace(
-    dir: BorrowedFd<'_>,
-    name: &str,
-    contents: &[u8],
-    sync: bool,
-) -> std::io::Result<()> {
-    let fd = rfs::openat(
-        dir,
-        name,
-        OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-        Mode::from_raw_mode(0o644),
-    )?;
-    let mut file = File::from(fd);
-    file.write_all(contents)?;
-    if sync {
-        rfs::fsync(&file)?;
-    }
-    Ok(())
 }
 
 pub(crate) fn rename(dir: BorrowedFd<'_>, from: &str, to: &str) -> Result<(), Errno> {
