@@ -85,7 +85,7 @@ mod protocol;
 mod report;
 mod sys;
 
-pub use crate::error::{DeployError, PathError, PlanError};
+pub use crate::error::{DeployError, IoFailure, PathError, PlanError};
 pub use crate::options::{DeployEvent, DeployObserver, DeployOptions, Durability, OverwritePolicy};
 #[cfg(feature = "failpoints")]
 pub use crate::options::{FailAction, Failpoint, Step};

@@ -14,6 +14,7 @@ use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::error::IoFailure;
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags, ResolveFlags};
 /// The error of every call here: an OS error number.
 pub(crate) use rustix::io::Errno;
@@ -174,6 +175,26 @@ impl Meta {
     }
 }
 
+/// What an error from one of these calls means, by its error number.
+pub(crate) fn io_failure(error: &std::io::Error) -> IoFailure {
+    let Some(raw) = error.raw_os_error() else {
+        return IoFailure::Other;
+    };
+    match Errno::from_raw_os_error(raw) {
+        Errno::ACCESS => IoFailure::PermissionDenied,
+        Errno::PERM => IoFailure::NotPermitted,
+        Errno::ROFS => IoFailure::ReadOnlyFileSystem,
+        Errno::NOSPC => IoFailure::NoSpace,
+        Errno::DQUOT => IoFailure::QuotaExceeded,
+        Errno::NAMETOOLONG => IoFailure::NameTooLong,
+        Errno::BUSY | Errno::TXTBSY => IoFailure::Busy,
+        Errno::XDEV => IoFailure::CrossDevice,
+        Errno::MLINK => IoFailure::TooManyLinks,
+        Errno::IO => IoFailure::InputOutput,
+        _ => IoFailure::Other,
+    }
+}
+
 /// `lstat` relative to a directory handle.
 pub(crate) fn lstat(dir: BorrowedFd<'_>, name: &str) -> Result<Meta, Errno> {
     rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).map(|s| Meta::of(&s))
@@ -295,4 +316,32 @@ pub(crate) fn open_root(path: &std::path::Path) -> Result<OwnedFd, Errno> {
 
 pub(crate) fn rename(dir: BorrowedFd<'_>, from: &str, to: &str) -> Result<(), Errno> {
     rfs::renameat(dir, from, dir, to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_number_maps_to_what_it_means() {
+        for (errno, want) in [
+            (Errno::ACCESS, IoFailure::PermissionDenied),
+            (Errno::PERM, IoFailure::NotPermitted),
+            (Errno::ROFS, IoFailure::ReadOnlyFileSystem),
+            (Errno::NOSPC, IoFailure::NoSpace),
+            (Errno::DQUOT, IoFailure::QuotaExceeded),
+            (Errno::NAMETOOLONG, IoFailure::NameTooLong),
+            (Errno::BUSY, IoFailure::Busy),
+            (Errno::TXTBSY, IoFailure::Busy),
+            (Errno::XDEV, IoFailure::CrossDevice),
+            (Errno::MLINK, IoFailure::TooManyLinks),
+            (Errno::IO, IoFailure::InputOutput),
+            (Errno::NOENT, IoFailure::Other),
+            (Errno::ISDIR, IoFailure::Other),
+        ] {
+            assert_eq!(io_failure(&errno.into()), want, "{errno:?}");
+        }
+        let synthetic = std::io::Error::other("no error number");
+        assert_eq!(io_failure(&synthetic), IoFailure::Other);
+    }
 }

@@ -441,8 +441,14 @@ impl<'a> Tx<'a> {
                     Err(e) => Err(io("place", target(), e)),
                 };
             }
-            Err(Errno::PERM | Errno::ISDIR) => {
-                return Err(DeployError::IsADirectory { path: path.clone() });
+            Err(Errno::ISDIR) => return Err(DeployError::IsADirectory { path: path.clone() }),
+            // The fallback's `link` of a directory fails with `EPERM`, and
+            // so does replacing an immutable file: tell them apart.
+            Err(Errno::PERM) => {
+                return Err(match sys::lstat(dir, name) {
+                    Ok(meta) if meta.is_dir() => DeployError::IsADirectory { path: path.clone() },
+                    _ => io("replace", target(), Errno::PERM),
+                });
             }
             Err(e) => return Err(io("replace", target(), e)),
         }
