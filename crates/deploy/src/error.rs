@@ -127,6 +127,12 @@ pub enum PlanError {
         /// The mode as given.
         mode: u32,
     },
+    /// The directory mode has bits beyond the permission bits.
+    #[error("directory mode {mode:#o} is not a permission mode: use bits within 0o777")]
+    InvalidDirMode {
+        /// The mode as given.
+        mode: u32,
+    },
 }
 
 /// Why a [`deploy`](crate::deploy) or [`recover`](crate::recover) failed.

@@ -209,6 +209,28 @@ pub(crate) fn mkdir(dir: BorrowedFd<'_>, name: &str, mode: u32) -> Result<(), Er
     rfs::mkdirat(dir, name, Mode::from_raw_mode(mode))
 }
 
+/// Give the directory `dir/name`, just created, exactly `mode`: `mkdirat`
+/// applies the umask. Opened without following a link (what is at the name
+/// may have been swapped since), and changed only if the umask cleared bits.
+pub(crate) fn set_dir_mode(dir: BorrowedFd<'_>, name: &str, mode: u32) -> Result<(), Errno> {
+    let fd = rfs::openat(dir, name, DIR_FLAGS, Mode::empty())?;
+    exact_mode(&fd, mode)
+}
+
+/// As [`set_dir_mode`], for a directory named by a path (the root and its
+/// ancestors; earlier components may be links, the last is not followed).
+pub(crate) fn set_dir_mode_of(path: &std::path::Path, mode: u32) -> Result<(), Errno> {
+    let fd = rfs::openat(rfs::CWD, path, DIR_FLAGS, Mode::empty())?;
+    exact_mode(&fd, mode)
+}
+
+fn exact_mode(fd: &OwnedFd, mode: u32) -> Result<(), Errno> {
+    if rfs::fstat(fd)?.st_mode & 0o7777 != mode {
+        rfs::fchmod(fd, Mode::from_raw_mode(mode))?;
+    }
+    Ok(())
+}
+
 pub(crate) fn rmdir(dir: BorrowedFd<'_>, name: &str) -> Result<(), Errno> {
     rfs::unlinkat(dir, name, AtFlags::REMOVEDIR)
 }

@@ -233,8 +233,16 @@ impl<'a> Tx<'a> {
             let parent_fd = fs
                 .open_dir(root_fd, parent)
                 .map_err(|e| dir_error(root_fd, root, dir, parent, e))?;
-            match sys::mkdir(parent_fd.as_fd(), dir.file_name(), 0o755) {
-                Ok(()) => self.created_dirs.push(dir.clone()),
+            let mode = self.plan.dir_mode();
+            match sys::mkdir(parent_fd.as_fd(), dir.file_name(), mode) {
+                Ok(()) => {
+                    self.created_dirs.push(dir.clone());
+                    // The umask is not applied: a deployed tree is the same
+                    // on every machine.
+                    sys::set_dir_mode(parent_fd.as_fd(), dir.file_name(), mode).map_err(|e| {
+                        io("set the mode of directory", under(root, dir.as_str()), e)
+                    })?;
+                }
                 // Someone else made it meanwhile: use it, but it is not ours
                 // to remove.
                 Err(Errno::EXIST) => {
