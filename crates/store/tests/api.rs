@@ -99,12 +99,11 @@ fn file_flags_and_bytes_round_trip() {
 fn file_flags_and_bytes_round_trip_on(c: &Catalog) {
     let bytes = vec![0u8, 159, 146, 150, b'\r', b'\n'];
     let a = NewArtifact::new(key("hook", "pre-commit"))
-        .with_file(NewFile {
-            path: "hooks/pre-commit".into(),
-            content: bytes.clone(),
-            executable: true,
-            verbatim: true,
-        })
+        .with_file(
+            NewFile::new("hooks/pre-commit", bytes.clone())
+                .executable(true)
+                .verbatim(true),
+        )
         .file("README.md", "plain");
     c.put_artifact(&a).unwrap();
     let got = c.artifact(&a.key).unwrap();
@@ -578,4 +577,35 @@ fn tags_can_be_added_and_removed_on(c: &Catalog) {
         c.add_tags(&key("skill", "ghost"), &["a"]),
         Err(Error::NotFound { .. })
     ));
+}
+
+#[test]
+fn one_catalogue_is_shared_by_threads() {
+    fn assert_sync<T: Send + Sync>(_: &T) {}
+    for t in catalogs(
+        "one_catalogue_is_shared_by_threads",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        let c = &t.catalog;
+        assert_sync(c);
+        c.create_collection("shared", "").unwrap();
+        std::thread::scope(|s| {
+            for i in 0..4 {
+                s.spawn(move || {
+                    for j in 0..5 {
+                        let a = artifact("skill", &format!("t{i}-{j}"));
+                        c.put_artifact(&a).unwrap();
+                        c.add_to_collection("shared", std::slice::from_ref(&a.key))
+                            .unwrap();
+                        c.list_artifacts(&ArtifactQuery::new().collection("shared"))
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(c.collection_artifact_count("shared").unwrap(), 20);
+        assert!(c.verify_counts().unwrap().is_empty());
+    }
 }
