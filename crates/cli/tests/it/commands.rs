@@ -1,10 +1,8 @@
 //! Every command's normal use, through the built binary.
 
-mod common;
-
 use std::fs;
 
-use common::{Env, TestResult, files_under};
+use crate::common::{Env, TestResult, files_under};
 
 #[test]
 fn init_creates_the_catalogue_once() -> TestResult {

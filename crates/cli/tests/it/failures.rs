@@ -1,11 +1,9 @@
 //! Every command's failures: exit code, one-line message, and nothing
 //! written.
 
-mod common;
-
 use std::fs;
 
-use common::{Env, TestResult, files_under};
+use crate::common::{Env, TestResult, files_under};
 
 /// Imports the small tree, plus an artifact whose path holds a variable,
 /// and makes template `svc` of all of it.

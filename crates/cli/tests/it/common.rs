@@ -1,8 +1,6 @@
 //! Runs the built `stencil` binary in a temporary directory with its own
 //! catalogue.
 
-#![allow(dead_code)]
-
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,8 @@
 //! tree — imported with [`stencil::import`] and deployed with
 //! [`stencil::deploy_template`].
 //!
-//! The text files live in `tests/fixtures/real-tree/`; what git does not
+//! The text files live in the workspace's `testdata/real-tree/` (shared
+//! with the CLI's tests); what git does not
 //! hold well (binary, CRLF, symlink, modes) is made at test time.
 
 use std::fs;
@@ -40,7 +41,7 @@ struct Fixture {
 impl Fixture {
     fn new() -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real-tree");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/real-tree");
         let src = dir.path().join("src");
         copy_tree(&fixtures, &src);
 
