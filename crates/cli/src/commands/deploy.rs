@@ -1,6 +1,6 @@
 //! `stencil deploy TEMPLATE DIR --var K=V ...`
 
-use anyhow::{Error, Result, anyhow};
+use anyhow::{Error, Result};
 use serde::Serialize;
 use stencil::deploy::{DeployEvent, DeployOptions, Durability, OverwritePolicy, RelPath};
 use stencil::render::RenderError;
@@ -8,6 +8,7 @@ use stencil::{FilePart, TemplateDeployOptions, TemplateDeployReport, deploy_temp
 
 use crate::args::DeployArgs;
 use crate::context::Context;
+use crate::failure::Explained;
 use crate::output::{Output, Style, count, human_bytes};
 
 /// The `--json` shape of `stencil deploy`.
@@ -271,10 +272,11 @@ pub fn explain(e: stencil::Error, template: &str) -> Error {
                  `stencil artifact verbatim {artifact} {stored}`"
             ),
         };
-        return anyhow!(
+        let message = format!(
             "cannot deploy template `{template}`: {file}:{line}:{column}: {what} (known: {known}); \
              to proceed, give it a value with --var {placeholder}=…{other_ways}"
         );
+        return Explained::facade(message, e);
     }
     let hint = match &e {
         stencil::Error::Render(RenderError::MissingRequired { .. }) => {
@@ -283,7 +285,10 @@ pub fn explain(e: stencil::Error, template: &str) -> Error {
         _ => None,
     };
     match hint {
-        Some(hint) => anyhow!("cannot deploy template `{template}`: {e}; {hint}"),
+        Some(hint) => Explained::facade(
+            format!("cannot deploy template `{template}`: {e}; {hint}"),
+            e,
+        ),
         None => Error::new(e).context(format!("cannot deploy template `{template}`")),
     }
 }

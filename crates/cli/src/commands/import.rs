@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use indicatif::ProgressBar;
 use serde::Serialize;
 use stencil::import::{
@@ -13,6 +13,7 @@ use stencil::store::Catalog;
 
 use crate::args::ImportArgs;
 use crate::context::Context;
+use crate::failure::Explained;
 use crate::output::{Output, Style, count, human_bytes};
 
 /// What an import did; the `--json` shape of `stencil import`.
@@ -151,9 +152,12 @@ impl Importer {
 
 /// The library's error, with the command line's names for its options.
 fn cli_error(e: ImportError) -> anyhow::Error {
-    match e {
-        ImportError::Glob { glob, reason } => anyhow!("invalid --verbatim glob `{glob}`: {reason}"),
-        e => e.into(),
+    match &e {
+        ImportError::Glob { glob, reason } => {
+            let message = format!("invalid --verbatim glob `{glob}`: {reason}");
+            Explained::import(message, e)
+        }
+        _ => e.into(),
     }
 }
 

@@ -8,5 +8,6 @@ mod common;
 
 mod commands;
 mod failures;
+mod json_errors;
 mod postgres;
 mod real_tree;
