@@ -30,6 +30,7 @@ enum Typed {
     Facade(stencil::Error),
     Render(RenderError),
     Import(ImportError),
+    Store(store::Error),
 }
 
 impl Explained {
@@ -47,6 +48,15 @@ impl Explained {
         Explained {
             message,
             error: Typed::Render(e),
+        }
+        .into()
+    }
+
+    /// `message` for the catalogue's error `e`.
+    pub fn store(message: String, e: store::Error) -> anyhow::Error {
+        Explained {
+            message,
+            error: Typed::Store(e),
         }
         .into()
     }
@@ -122,6 +132,7 @@ fn kind_and_details(e: &anyhow::Error) -> (&'static str, Map<String, Value>) {
                 Typed::Facade(e) => facade(e),
                 Typed::Render(e) => render(e),
                 Typed::Import(e) => import(e),
+                Typed::Store(e) => catalogue(e),
             };
         }
         if let Some(e) = cause.downcast_ref::<stencil::Error>() {

@@ -122,7 +122,7 @@ pub struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct CrateReadmeDoctests;
-pub use crate::profile::{KNOWN_ROOTS, PathProfile};
+pub use crate::profile::{KNOWN_ROOTS, PROFILE_NAMES, PathProfile};
 pub use crate::spec::{base_spec, template_spec, today};
 pub use crate::template::{
     EXECUTABLE_MODE, RenderedFile, RenderedFileSummary, TemplateDeployOptions,

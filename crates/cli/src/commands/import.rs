@@ -172,6 +172,15 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<Output> {
     Ok(Output::new(&summary, human))
 }
 
+/// `the artifact is already up to date`, `all 9 artifacts are …`.
+fn up_to_date(n: usize) -> String {
+    match n {
+        0 => "no artifacts".to_string(),
+        1 => "the artifact is already up to date".to_string(),
+        n => format!("all {n} artifacts are already up to date"),
+    }
+}
+
 /// How many created or updated artifacts the text output names.
 const LISTED: usize = 20;
 
@@ -191,10 +200,7 @@ fn human(s: &ImportSummary, catalog: &str) -> String {
             s.unchanged.len()
         );
     } else {
-        out += &format!(
-            "  nothing changed: all {} already up to date\n",
-            count(s.unchanged.len(), "artifact")
-        );
+        out += &format!("  nothing changed: {}\n", up_to_date(s.unchanged.len()));
     }
     // A big tree would bury the summary: list the first few of each kind.
     for (mark, keys) in [("+", &s.created), ("~", &s.updated)] {

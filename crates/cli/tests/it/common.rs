@@ -132,6 +132,19 @@ impl Env {
     }
 }
 
+impl Env {
+    /// Imports `src/` (written beforehand, e.g. by [`Env::small_tree`])
+    /// into collection `all` and makes template `svc` of every member.
+    pub fn import_as_template_svc(&self) -> TestResult {
+        let src = self.path("src");
+        self.run(&["import", src.to_str().ok_or("path")?, "--collection", "all"])
+            .ok();
+        self.run(&["template", "create", "svc", "--collection", "all"])
+            .ok();
+        Ok(())
+    }
+}
+
 fn base(cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stencil"));
     cmd.current_dir(cwd)

@@ -10,12 +10,9 @@ use crate::common::{Env, Run, TestResult};
 /// Imports the small tree into collection `all` and makes template `svc`
 /// of it, plus template `gen` whose file has an unknown `{{NS}}`.
 fn setup(env: &Env) -> TestResult {
-    let src = env.small_tree();
+    env.small_tree();
     env.write("src/.claude/skills/gen/gen.py", "print(f\"{{{NS}}}\")\n");
-    env.run(&["import", src.to_str().ok_or("path")?, "--collection", "all"])
-        .ok();
-    env.run(&["template", "create", "svc", "--collection", "all"])
-        .ok();
+    env.import_as_template_svc()?;
     env.run(&["template", "create", "gen", "--artifact", "skill:gen"])
         .ok();
     Ok(())

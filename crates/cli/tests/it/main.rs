@@ -9,5 +9,6 @@ mod common;
 mod commands;
 mod failures;
 mod json_errors;
+mod new_user;
 mod postgres;
 mod real_tree;
