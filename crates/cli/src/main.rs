@@ -22,7 +22,6 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
-use clap::error::ErrorKind;
 
 use crate::args::{Cli, Command};
 use crate::commands::render::Rendered;
@@ -60,12 +59,8 @@ fn wants_json(args: &[OsString]) -> bool {
 /// Clap's own message on stderr and exit code (2; 0 for `--help` and
 /// `--version`), and with `--json` one error object on stdout first.
 fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
-    let help = matches!(
-        e.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    );
+    // `--help` and `--version` are not errors (clap exits 0 for them).
+    let help = e.exit_code() == 0;
     if json && !help {
         // Clap's first line, without its `error: ` and colours.
         let rendered = e.render().to_string();

@@ -119,6 +119,7 @@ fn reads_without_a_catalogue_and_usage_errors_are_json_too() -> TestResult {
         ],
         vec!["--json", "deploy", "svc", "app", "--var", "NOVALUE"],
         vec!["--json", "no-such-command"],
+        vec!["--json"],
         vec!["artifact", "list", "--json", "--limit", "x"],
     ] {
         json_error(&env.run(&args), 2, "usage");
