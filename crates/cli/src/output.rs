@@ -119,8 +119,27 @@ impl Style {
     }
 }
 
-/// Byte counts read the same here as in the library's one-line summaries.
-pub use stencil::human_bytes;
+/// Formats a byte count for people: `512 B`, `12.0 KiB`, `3.4 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else if n < 1024 * 1024 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
+    }
+}
+
+/// `word` as one word for a POSIX shell: as is when it holds only safe
+/// characters, else in single quotes (a `'` inside written `'\''`).
+pub fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-.,:/=+@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
 
 /// `n thing` or `n things` (`entity` → `entities`).
 pub fn count(n: usize, thing: &str) -> String {
@@ -144,6 +163,15 @@ mod tests {
         assert_eq!(count(0, "entity"), "0 entities");
         assert_eq!(human_bytes(10), "10 B");
         assert_eq!(human_bytes(2048), "2.0 KiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024 + 400 * 1024), "3.4 MiB");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("skill"), "skill");
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
     }
 
     #[test]

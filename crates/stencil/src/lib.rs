@@ -6,7 +6,8 @@
 //! as modules the way ripgrep's `grep` crate does:
 //!
 //! * [`render`] — single-pass `{{VARIABLE}}` substitution ([`stencil_render`]).
-//! * [`store`] — the catalogue on SQLite ([`stencil_store`]).
+//! * [`store`] — the catalogue, on SQLite or (feature `postgres`) PostgreSQL
+//!   ([`stencil_store`]).
 //! * [`deploy`] — staged, atomic, recoverable placement ([`stencil_deploy`]).
 //!
 //! It adds only the operations that need all three: [`deploy_template`] and
@@ -97,6 +98,8 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// On docs.rs, items behind a feature say which one.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use stencil_deploy as deploy;
 pub use stencil_render as render;
@@ -105,16 +108,23 @@ pub use stencil_store as store;
 mod error;
 pub mod import;
 mod profile;
+mod spec;
 mod template;
 
-pub use crate::error::Error;
+pub use crate::error::{Error, FilePart};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
-pub use crate::profile::{KNOWN_ROOTS, PathProfile};
+
+/// This crate's README example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
+pub use crate::profile::{KNOWN_ROOTS, PROFILE_NAMES, PathProfile};
+pub use crate::spec::{base_spec, template_spec, today};
 pub use crate::template::{
     EXECUTABLE_MODE, RenderedFile, RenderedFileSummary, TemplateDeployOptions,
-    TemplateDeployReport, base_spec, deploy_template, human_bytes, render_template, template_spec,
+    TemplateDeployReport, deploy_template, render_template,
 };

@@ -6,7 +6,7 @@ use crate::deploy::RelPath;
 
 /// The assistant-config roots a path profile knows. A file whose path starts
 /// with one of them is moved under the chosen profile's root.
-pub const KNOWN_ROOTS: [&str; 4] = [".claude", ".codex", ".gemini", ".cursor"];
+pub const KNOWN_ROOTS: &[&str] = &[".claude", ".codex", ".gemini", ".cursor"];
 
 /// Which assistant's folder a template's files land in.
 ///
@@ -23,9 +23,15 @@ pub const KNOWN_ROOTS: [&str; 4] = [".claude", ".codex", ".gemini", ".cursor"];
 /// assert_eq!(codex.apply("CLAUDE.md"), "CLAUDE.md");
 /// assert_eq!(codex.apply("docs/.claude/x"), "docs/.claude/x");
 /// assert_eq!(PathProfile::AsStored.apply(".claude/x"), ".claude/x");
+///
+/// // A custom root is explicit; an unknown name is an error, not a folder.
+/// let custom = PathProfile::custom("config/ai")?;
+/// assert_eq!(custom.apply(".claude/rules/api.md"), "config/ai/rules/api.md");
+/// assert!("codx".parse::<PathProfile>().is_err());
 /// # Ok::<(), stencil::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum PathProfile {
     /// Keep paths as stored in the catalogue.
     #[default]
@@ -87,19 +93,33 @@ impl PathProfile {
     }
 }
 
+/// The names [`PathProfile`]'s `FromStr` accepts (a leading dot is also
+/// accepted on the four roots: `.codex`).
+pub const PROFILE_NAMES: &[&str] = &["claude", "codex", "gemini", "cursor", "as-stored"];
+
 impl FromStr for PathProfile {
     type Err = Error;
 
     /// `claude`, `codex`, `gemini`, `cursor` (with or without the leading
-    /// dot), `as-stored`, or any other safe relative path as a custom root.
+    /// dot) or `as-stored`. Anything else is [`Error::UnknownProfile`]: a
+    /// custom root is spelled explicitly, with [`PathProfile::custom`], so a
+    /// typo (`--profile codx`) never becomes a folder named `codx`.
     fn from_str(s: &str) -> Result<PathProfile, Error> {
-        Ok(match s.trim_start_matches('.') {
+        let name = s
+            .strip_prefix('.')
+            .filter(|n| *n != "as-stored")
+            .unwrap_or(s);
+        Ok(match name {
             "claude" => PathProfile::Claude,
             "codex" => PathProfile::Codex,
             "gemini" => PathProfile::Gemini,
             "cursor" => PathProfile::Cursor,
-            "as-stored" | "" if s == "as-stored" => PathProfile::AsStored,
-            _ => PathProfile::custom(s)?,
+            "as-stored" => PathProfile::AsStored,
+            _ => {
+                return Err(Error::UnknownProfile {
+                    name: s.to_string(),
+                });
+            }
         })
     }
 }
@@ -107,5 +127,40 @@ impl FromStr for PathProfile {
 impl fmt::Display for PathProfile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.root().unwrap_or("as-stored"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_with_or_without_the_dot() {
+        for (name, profile) in [
+            ("claude", PathProfile::Claude),
+            (".codex", PathProfile::Codex),
+            ("gemini", PathProfile::Gemini),
+            (".cursor", PathProfile::Cursor),
+            ("as-stored", PathProfile::AsStored),
+        ] {
+            assert_eq!(name.parse::<PathProfile>().unwrap(), profile, "{name}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_name_is_an_error_listing_the_known_ones() {
+        for name in ["codx", "bogus", "config/ai", "", "."] {
+            let err = name.parse::<PathProfile>().unwrap_err();
+            assert!(
+                matches!(&err, Error::UnknownProfile { name: n } if n == name),
+                "{name}: {err:?}"
+            );
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "unknown profile `{name}`; known profiles: claude, codex, gemini, cursor, as-stored"
+                )
+            );
+        }
     }
 }

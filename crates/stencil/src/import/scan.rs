@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use super::{ImportError, ImportEvent, ImportOptions, ScannedTree, SkipReason, Skipped};
+use super::error::ImportError;
+use super::options::{ImportEvent, ImportOptions};
+use super::report::{ScannedTree, SkipReason, Skipped};
 use crate::KNOWN_ROOTS;
 use crate::render::Renderer;
 use crate::store::{ArtifactKey, NewArtifact, NewFile};
@@ -14,7 +16,7 @@ use crate::store::{ArtifactKey, NewArtifact, NewFile};
 /// Files directly in the imported directory that are imported as
 /// `context_file` artifacts (other files there are not: a project's
 /// `README.md` or `Cargo.toml` is not assistant configuration).
-pub const TOP_LEVEL_CONTEXT: [&str; 6] = [
+pub const TOP_LEVEL_CONTEXT: &[&str] = &[
     "CLAUDE.md",
     "CLAUDE.local.md",
     "AGENTS.md",
@@ -73,7 +75,7 @@ fn read_file_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + 
 
 /// Reads the tree at `dir`. Nothing is stored.
 pub(super) fn scan(dir: &Path, options: &ImportOptions) -> Result<ScannedTree, ImportError> {
-    let verbatim = verbatim_globs(&options.verbatim)?;
+    let verbatim = verbatim_globs(options.verbatim_globs())?;
     let meta = fs::symlink_metadata(dir).map_err(read_dir_error(dir))?;
     if !meta.is_dir() {
         return Err(ImportError::NotADirectory {

@@ -1,25 +1,19 @@
 //! Every command's failures: exit code, one-line message, and nothing
 //! written.
 
-mod common;
-
 use std::fs;
 
-use common::{Env, TestResult, files_under};
+use crate::common::{Env, TestResult, files_under};
 
 /// Imports the small tree, plus an artifact whose path holds a variable,
 /// and makes template `svc` of all of it.
 fn setup(env: &Env) -> TestResult {
-    let src = env.small_tree();
+    env.small_tree();
     env.write(
         "src/.claude/rules/{{PROJECT_NAME}}.md",
         "named after the project\n",
     );
-    env.run(&["import", src.to_str().ok_or("path")?, "--collection", "all"])
-        .ok();
-    env.run(&["template", "create", "svc", "--collection", "all"])
-        .ok();
-    Ok(())
+    env.import_as_template_svc()
 }
 
 const VARS: [&str; 4] = ["--var", "PROJECT_NAME=rocket", "--var", "AUTHOR=me"];
@@ -158,6 +152,33 @@ fn strict_placeholder_says_how_to_proceed() -> TestResult {
         "--lenient",
         "stencil artifact verbatim skill:gen .claude/skills/gen/gen.py",
     ]);
+    assert!(!env.path("app").exists());
+    Ok(())
+}
+
+/// A path is always rendered strictly, so for a placeholder in a path the
+/// CLI suggests a value only: `--lenient` or a verbatim mark would not help.
+#[test]
+fn placeholder_in_a_path_suggests_a_value_only() -> TestResult {
+    let env = Env::new();
+    env.write("src/.claude/rules/{{TEAM}}.md", "rules\n");
+    env.run(&["import", env.path("src").to_str().ok_or("path")?])
+        .ok();
+    env.run(&[
+        "template",
+        "create",
+        "t",
+        "--artifact",
+        "rule_file:{{TEAM}}",
+    ])
+    .ok();
+    let run = env.run(&deploy_args("t", "app", &VARS)).fails_with(&[
+        ".claude/rules/{{TEAM}}.md:1:15",
+        "--var TEAM=",
+        "in the path of `.claude/rules/{{TEAM}}.md` of artifact `rule_file:{{TEAM}}`",
+    ]);
+    assert!(!run.stderr.contains("--lenient"), "{}", run.stderr);
+    assert!(!run.stderr.contains("verbatim"), "{}", run.stderr);
     assert!(!env.path("app").exists());
     Ok(())
 }

@@ -1,0 +1,14 @@
+//! The CLI's integration tests, through the built `stencil` binary: one
+//! test binary for the crate (one link instead of one per file), each
+//! concern a module.
+
+// Helpers used by some modules only.
+#[allow(dead_code)]
+mod common;
+
+mod commands;
+mod failures;
+mod json_errors;
+mod new_user;
+mod postgres;
+mod real_tree;

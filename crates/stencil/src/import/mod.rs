@@ -1,0 +1,107 @@
+//! Importing a real assistant-config tree (`.claude/`, `.codex/`,
+//! `.gemini/`, `.cursor/`) from disk into a [`Catalog`].
+//!
+//! The mapping, under each root folder:
+//!
+//! | path under the root        | artifact                                   |
+//! |----------------------------|--------------------------------------------|
+//! | `skills/<name>/**`         | one `skill:<name>` holding every file      |
+//! | `commands/**/*.md`         | `command:<path without .md>`               |
+//! | `agents/**/*.md`           | `agent:<path without .md>`                 |
+//! | `rules/**`                 | `rule_file:<path without .md>`             |
+//! | anything else              | `context_file:<target path>`               |
+//!
+//! Next to the root folders, the well-known context files in the imported
+//! directory itself ([`TOP_LEVEL_CONTEXT`], e.g. `CLAUDE.md`) become
+//! `context_file` artifacts too. Target paths keep their place: a file at
+//! `DIR/.claude/rules/api.md` deploys to `.claude/rules/api.md`. The
+//! description of a skill, command or agent comes from the `description:`
+//! of its YAML front matter.
+//!
+//! Guarantees:
+//!
+//! * Symbolic links are never followed (they are listed in
+//!   [`TreeImportReport::skipped`]), nor is anything that is not a regular
+//!   file. A file or directory that cannot be read is an
+//!   [`ImportError::Read`] naming it.
+//! * Each file's executable bit is recorded; binary files (a NUL byte in the
+//!   first 8 KiB) and files matching a verbatim glob are stored verbatim.
+//! * The whole tree is read before the catalogue is touched, and every
+//!   artifact is stored in one transaction: nothing is half-imported.
+//! * Re-importing an unchanged tree writes nothing
+//!   ([`TreeImportReport::wrote_nothing`]); a changed file gives its
+//!   artifact — and only that artifact — a new version. Tags, verbatim marks
+//!   and descriptions already in the catalogue survive re-imports.
+//!
+//! Cost: every file is read into memory once (the tree is held whole until
+//! it is stored) and hashed once; a re-import also reads each stored
+//! artifact once to carry its catalogue state over.
+//!
+//! # Example
+//!
+//! ```
+//! use stencil::import::{ImportOptions, import_tree};
+//! use stencil::store::{ArtifactKey, Catalog};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let root = dir.path().join(".claude");
+//! std::fs::create_dir_all(root.join("skills/review/scripts"))?;
+//! std::fs::write(root.join("skills/review/SKILL.md"), "---\ndescription: Review\n---\n# {{PROJECT_NAME}}\n")?;
+//! std::fs::write(root.join("skills/review/scripts/gen.py"), "print(f\"{{{NS}}}\")\n")?;
+//! std::fs::create_dir_all(root.join("rules"))?;
+//! std::fs::write(root.join("rules/api.md"), "Be kind to {{PROJECT_NAME}}.\n")?;
+//!
+//! let catalog = Catalog::open_in_memory()?;
+//! let options = ImportOptions::new().verbatim("*.py").collection("mine");
+//! let report = import_tree(&catalog, dir.path(), &options)?;
+//! assert_eq!(report.created.len(), 2);
+//! assert_eq!(report.verbatim, [".claude/skills/review/scripts/gen.py"]);
+//! let skill = catalog.artifact(&ArtifactKey::parse("skill:review")?)?;
+//! assert_eq!(skill.description, "Review");
+//!
+//! // Nothing changed on disk: nothing is written.
+//! let again = import_tree(&catalog, dir.path(), &options)?;
+//! assert!(again.wrote_nothing());
+//! println!("{}", again.summary());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::path::Path;
+
+use crate::store::Catalog;
+
+mod error;
+mod options;
+mod report;
+mod scan;
+mod write;
+
+pub use self::error::ImportError;
+pub use self::options::{ImportEvent, ImportObserver, ImportOptions};
+pub use self::report::{CollectionImport, ScannedTree, SkipReason, Skipped, TreeImportReport};
+pub use self::scan::TOP_LEVEL_CONTEXT;
+pub use self::write::import_scanned;
+
+/// Reads the tree at `dir` and maps it to artifacts; nothing is stored.
+///
+/// `dir` is a root folder (`.claude/`, …) or a directory holding one or
+/// more. Every regular file is read into memory. Use this, then
+/// [`import_scanned`], to fail on a bad tree before opening (or creating)
+/// a catalogue; [`import_tree`] does both.
+pub fn scan_tree(
+    dir: impl AsRef<Path>,
+    options: &ImportOptions,
+) -> Result<ScannedTree, ImportError> {
+    scan::scan(dir.as_ref(), options)
+}
+
+/// Reads the tree at `dir` and stores it in `catalog`: [`scan_tree`]
+/// followed by [`import_scanned`].
+pub fn import_tree(
+    catalog: &Catalog,
+    dir: impl AsRef<Path>,
+    options: &ImportOptions,
+) -> Result<TreeImportReport, ImportError> {
+    let tree = scan_tree(dir, options)?;
+    import_scanned(catalog, tree, options)
+}
