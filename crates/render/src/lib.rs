@@ -48,6 +48,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod names;
 mod renderer;
 mod spec;
 

@@ -2,6 +2,7 @@ use std::borrow::Cow;
 
 use memchr::memmem;
 
+use crate::names::NameIndex;
 use crate::spec::{is_ident_continue, is_ident_start};
 use crate::{RenderError, Variables};
 
@@ -118,9 +119,10 @@ impl RenderSummary {
 /// # Cost
 ///
 /// One `memchr::memmem` scan for `{{` (SIMD, tens of GB/s); at each hit the
-/// name's bytes are scanned once and compared with the names of that length
-/// (usually one). Construction copies the names and values and indexes them
-/// by length.
+/// name's bytes are scanned once and looked up: among the names of that
+/// length while no length has more than two names (the usual small set),
+/// otherwise in a hash map, so a lookup costs the same with 10,000 variables
+/// as with 10. Construction copies the names and values and indexes them.
 /// Output is written by copying the runs between placeholders, so the cost is
 /// linear in the input size plus the size of the values inserted.
 ///
@@ -146,24 +148,18 @@ impl RenderSummary {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Renderer {
-    /// Names with a value, sorted, each with its value.
-    names: Vec<(Name, Value)>,
-    /// Indexes into `names` by name length: a lookup compares the candidate
-    /// with the few names of its length only (usually one), rather than the
-    /// log2(n) comparisons of a binary search (see `classify`).
-    by_len: Vec<Vec<u32>>,
+    /// Names with a value, each with its value (see `names.rs` for the two
+    /// layouts and the measurement that chose them).
+    index: NameIndex,
     open: memmem::Finder<'static>,
     options: RenderOptions,
     vars: Variables,
 }
 
-type Name = Box<[u8]>;
-type Value = Box<[u8]>;
-
 /// Where a `{{` found by the scan leads.
-enum Hit {
-    /// A known placeholder ending at `end`, replaced by `values[id]`.
-    Known { id: usize, end: usize },
+enum Hit<'r> {
+    /// A known placeholder ending at `end`, replaced by `value`.
+    Known { value: &'r [u8], end: usize },
     /// `{{\NAME}}` for a known NAME, ending at `end`.
     Escaped { end: usize },
     /// A well-formed placeholder with an unknown NAME spanning `name`.
@@ -179,20 +175,8 @@ impl Renderer {
     ///
     /// None today; the `Result` leaves room for limits on the variable set.
     pub fn new(vars: &Variables, options: RenderOptions) -> Result<Renderer, RenderError> {
-        // `Variables` iterates in name order, so the table is sorted.
-        let names: Vec<(Name, Value)> = vars
-            .iter()
-            .map(|(k, v)| (k.as_bytes().into(), v.as_bytes().into()))
-            .collect();
-        let longest = names.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        let mut by_len = vec![Vec::new(); longest + 1];
-        for (i, (k, _)) in names.iter().enumerate() {
-            // u32 indexes: a variable set of 4 billion names is not a use case.
-            by_len[k.len()].push(i as u32);
-        }
         Ok(Renderer {
-            names,
-            by_len,
+            index: NameIndex::new(vars),
             open: memmem::Finder::new(b"{{").into_owned(),
             options,
             vars: vars.clone(),
@@ -299,12 +283,12 @@ impl Renderer {
         while let Some(off) = self.open.find(&input[pos..]) {
             let at = pos + off;
             match self.classify(input, at) {
-                Hit::Known { id, end } => {
+                Hit::Known { value, end } => {
                     if !always_copy && !summary.changed() {
                         reserve_for(out, input);
                     }
                     out.extend_from_slice(&input[flushed..at]);
-                    out.extend_from_slice(&self.names[id].1);
+                    out.extend_from_slice(value);
                     summary.replaced += 1;
                     flushed = end;
                     pos = end;
@@ -361,7 +345,7 @@ impl Renderer {
     /// placeholder from text, so the known-name test is a lookup among the
     /// names of the scanned length after it, and most `{{` in code (followed
     /// by `{`, `}` or a space) are rejected on their first byte.
-    fn classify(&self, input: &[u8], at: usize) -> Hit {
+    fn classify(&self, input: &[u8], at: usize) -> Hit<'_> {
         let after = at + 2;
         let (start, escaped) = match input.get(after) {
             Some(&c) if is_ident_start(c) => (after, false),
@@ -376,21 +360,16 @@ impl Renderer {
         if input.get(end) != Some(&b'}') || input.get(end + 1) != Some(&b'}') {
             return Hit::Text;
         }
-        let found = self.lookup(&input[start..end]);
+        let found = self.index.get(&input[start..end]);
         match (found, escaped) {
-            (Some(id), false) => Hit::Known { id, end: end + 2 },
+            (Some(value), false) => Hit::Known {
+                value,
+                end: end + 2,
+            },
             (Some(_), true) => Hit::Escaped { end: end + 2 },
             (None, false) => Hit::Unknown { name: start..end },
             (None, true) => Hit::Text,
         }
-    }
-
-    fn lookup(&self, name: &[u8]) -> Option<usize> {
-        self.by_len
-            .get(name.len())?
-            .iter()
-            .map(|&i| i as usize)
-            .find(|&i| *self.names[i].0 == *name)
     }
 }
 

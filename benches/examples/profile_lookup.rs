@@ -1,0 +1,58 @@
+//! Runs one name-lookup candidate of `stencil_benches::name_lookup` over the
+//! variable-count axis text, for counting instructions with callgrind:
+//!
+//! ```sh
+//! cargo build --release -p stencil-benches --example profile_lookup
+//! valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*lookup_all*' \
+//!     target/release/examples/profile_lookup hash_foldhash 10000
+//! ```
+//!
+//! Candidates: by_length, hash_sip, hash_foldhash, sorted, anchored_dfa.
+//! Each run makes 100 passes of 2,260 lookups.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use stencil_benches::name_lookup::{
+    Anchored, ByLength, Hashed, Lookup, Sorted, lookup_all, lookup_all_anchored, openings,
+};
+use stencil_benches::render_corpus::{many_variables, markdown_over};
+
+const PASSES: usize = 100;
+
+fn run(lookup: &impl Lookup, input: &[u8], at: &[usize]) -> usize {
+    (0..PASSES)
+        .map(|_| lookup_all(lookup, black_box(input), at))
+        .sum()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let candidate = args.next().unwrap_or_else(|| "by_length".into());
+    let n: usize = args
+        .next()
+        .map_or(10, |a| a.parse().expect("a variable count"));
+    let vars = many_variables(n);
+    let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
+    let input = markdown_over(&vars, 64 * 1024, 2_260);
+    let at = openings(&input);
+    let found = match candidate.as_str() {
+        "by_length" => run(&ByLength::new(&names), &input, &at),
+        "hash_sip" => run(&Hashed::<std::hash::RandomState>::new(&names), &input, &at),
+        "hash_foldhash" => run(
+            &Hashed::<foldhash::fast::RandomState>::new(&names),
+            &input,
+            &at,
+        ),
+        "sorted" => run(&Sorted::new(&names), &input, &at),
+        "anchored_dfa" => {
+            let dfa = Anchored::new(&names);
+            (0..PASSES)
+                .map(|_| lookup_all_anchored(&dfa, black_box(&input), &at))
+                .sum()
+        }
+        other => panic!("unknown candidate {other}"),
+    };
+    assert_eq!(found, PASSES * at.len());
+    eprintln!("{candidate} at {n} names: {found} lookups");
+}
