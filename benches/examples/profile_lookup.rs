@@ -7,8 +7,10 @@
 //!     target/release/examples/profile_lookup hash_foldhash 10000
 //! ```
 //!
-//! Candidates: by_length, hash_sip, hash_foldhash, sorted, anchored_dfa.
-//! Each run makes 100 passes of 2,260 lookups.
+//! Candidates: by_length, hash_sip, hash_foldhash, sorted, anchored_dfa;
+//! and `renderer`, stencil's whole render of the text (count it with
+//! `--toggle-collect='*Renderer*scan*'`). Each run makes 100 passes of
+//! 2,260 lookups.
 #![allow(missing_docs)]
 
 use std::hint::black_box;
@@ -49,6 +51,23 @@ fn main() {
             let dfa = Anchored::new(&names);
             (0..PASSES)
                 .map(|_| lookup_all_anchored(&dfa, black_box(&input), &at))
+                .sum()
+        }
+        "renderer" => {
+            let vars = stencil::render::VariableSpec::open()
+                .validate(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .expect("valid names");
+            let renderer =
+                stencil::render::Renderer::new(&vars, Default::default()).expect("renderer builds");
+            let mut out = Vec::with_capacity(input.len() * 2);
+            (0..PASSES)
+                .map(|_| {
+                    out.clear();
+                    let summary = renderer
+                        .render_into("axis", black_box(&input), &mut out)
+                        .expect("renders");
+                    summary.replaced
+                })
                 .sum()
         }
         other => panic!("unknown candidate {other}"),

@@ -6,13 +6,14 @@
 //! `render/lookup` bench in `benches/benches/render.rs`; figures in
 //! `docs/performance.md`):
 //!
-//! * **by length**, when no length is shared by more than two names: the
-//!   names of each length in a list of one or two, so a lookup is one index
-//!   and at most two comparisons. For the usual ten variables this is ~25
-//!   instructions a lookup cheaper than hashing the name (6% of a whole
-//!   render). Every further name of one length costs a comparison more
-//!   (~90 instructions), which is why this layout alone degraded linearly
-//!   with the size of the set.
+//! * **by length**, when no length is shared by more than three names: the
+//!   names of each length in a list of one to three, so a lookup is one
+//!   index and at most three comparisons. For ten variables this measured
+//!   fewer instructions than hashing the name: 6% of a whole render with at
+//!   most two names per length, 2.5% with three. Every further name of one
+//!   length costs a comparison more, which is why this layout alone degraded
+//!   linearly with the size of the set (57× the instructions at 10,000
+//!   names).
 //! * **hashed**, otherwise: one foldhash map from name to value. A lookup
 //!   costs one hash of the name and, on a hit, one comparison, whatever the
 //!   size of the set (the same instructions at 10 names and at 10,000).
@@ -29,7 +30,7 @@ use crate::Variables;
 
 /// The most names of one length the length layout takes (see the module
 /// docs for the measurement).
-const MAX_PER_LENGTH: usize = 2;
+const MAX_PER_LENGTH: usize = 3;
 
 type Bytes = Box<[u8]>;
 
@@ -69,7 +70,7 @@ impl NameIndex {
             .collect();
         let mut by_len = vec![Vec::new(); longest + 1];
         for (i, (k, _)) in names.iter().enumerate() {
-            // At most two names per length, so the index fits.
+            // At most three names per length, so the index fits.
             by_len[k.len()].push(i as u32);
         }
         NameIndex::ByLength { names, by_len }

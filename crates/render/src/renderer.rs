@@ -120,7 +120,7 @@ impl RenderSummary {
 ///
 /// One `memchr::memmem` scan for `{{` (SIMD, tens of GB/s); at each hit the
 /// name's bytes are scanned once and looked up: among the names of that
-/// length while no length has more than two names (the usual small set),
+/// length while no length has more than three names (the usual small set),
 /// otherwise in a hash map, so a lookup costs the same with 10,000 variables
 /// as with 10. Construction copies the names and values and indexes them.
 /// Output is written by copying the runs between placeholders, so the cost is

@@ -24,7 +24,7 @@ const NAMES: &[&str] = &[
 
 /// Padding variables `PAD_0` … `PAD_199`: many names of one length, which
 /// puts the renderer on its hashed layout (the length layout takes at most
-/// two names per length); the inputs mention a few.
+/// three names per length); the inputs mention a few.
 const PADDING: usize = 200;
 const PAD_MENTIONS: &[&str] = &["PAD_0", "PAD_199", "PAD_200"];
 
