@@ -123,8 +123,10 @@ impl RenderSummary {
 /// length while no length has more than three names (the usual small set),
 /// otherwise in a hash map, so a lookup costs the same with 10,000 variables
 /// as with 10. Construction copies the names and values and indexes them.
-/// Output is written by copying the runs between placeholders, so the cost is
-/// linear in the input size plus the size of the values inserted.
+/// Output is written by copying the runs between placeholders, in steps of
+/// 16 KiB right behind the scan (so the input is read from memory once, like
+/// a memcpy), so the cost is linear in the input size plus the size of the
+/// values inserted.
 ///
 /// # Example
 ///
@@ -280,7 +282,27 @@ impl Renderer {
         let mut lines = LineTracker::default();
         let mut flushed = 0;
         let mut pos = 0;
-        while let Some(off) = self.open.find(&input[pos..]) {
+        loop {
+            // Once output is being written, scan and copy in steps of
+            // COPY_STEP bytes, so each step is copied while the scan has
+            // just brought it into L1, instead of reading long runs twice.
+            let writing = always_copy || summary.changed();
+            let window = if writing {
+                input.len().min(pos + COPY_STEP)
+            } else {
+                input.len()
+            };
+            let Some(off) = self.open.find(&input[pos..window]) else {
+                if window == input.len() {
+                    break;
+                }
+                // A `{{` may straddle the step's end: resume on its last byte.
+                let next = window - 1;
+                out.extend_from_slice(&input[flushed..next]);
+                flushed = next;
+                pos = next;
+                continue;
+            };
             let at = pos + off;
             match self.classify(input, at) {
                 Hit::Known { value, end } => {
@@ -342,8 +364,8 @@ impl Renderer {
     /// automaton over `NAME}}` cost 30–55 µs to build for ten names — more
     /// than rendering 64 KiB — and a call per `{{`, which brace-heavy code
     /// has many of. The identifier scan is needed anyway to tell an unknown
-    /// placeholder from text, so the known-name test is a lookup among the
-    /// names of the scanned length after it, and most `{{` in code (followed
+    /// placeholder from text, so the known-name test is a lookup of the
+    /// scanned name after it (`names.rs`), and most `{{` in code (followed
     /// by `{`, `}` or a space) are rejected on their first byte.
     fn classify(&self, input: &[u8], at: usize) -> Hit<'_> {
         let after = at + 2;
@@ -372,6 +394,10 @@ impl Renderer {
         }
     }
 }
+
+/// How much input one step of the fused scan-and-copy covers (see `scan`):
+/// well inside L1 (32 KiB here).
+const COPY_STEP: usize = 16 * 1024;
 
 /// Sizes the output once: values are usually about as long as their
 /// placeholders, so the input length plus a little slack avoids regrowth.
@@ -429,5 +455,49 @@ impl LineTracker {
             .filter(|&&b| (b as i8) >= -0x40)
             .count();
         (self.line + 1, column + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::VariableSpec;
+
+    /// Placeholders (and a lone `{{`) at every offset around the ends of the
+    /// scan-and-copy steps: none is missed or copied twice, whether the
+    /// output was being written from the start (`render_into`) or only from
+    /// the first replacement (`render`).
+    #[test]
+    fn placeholders_straddling_a_copy_step_are_found_once() {
+        let vars = VariableSpec::open().validate([("A", "value")]).unwrap();
+        let r = Renderer::new(&vars, RenderOptions::default()).unwrap();
+        for lead in [false, true] {
+            for shift in 0..8 {
+                let mut input = Vec::new();
+                let mut want = Vec::new();
+                if lead {
+                    input.extend_from_slice(b"{{A}}");
+                    want.extend_from_slice(b"value");
+                }
+                for step in 1..=3 {
+                    let fill = step * COPY_STEP - 5 + shift - input.len();
+                    input.resize(input.len() + fill, b'.');
+                    want.resize(want.len() + fill, b'.');
+                    input.extend_from_slice(b"{{A}}{{ x {");
+                    want.extend_from_slice(b"value{{ x {");
+                }
+                input.extend_from_slice(b"{{A}}");
+                want.extend_from_slice(b"value");
+                let mut out = b"pre".to_vec();
+                let summary = r.render_into("f", &input, &mut out).unwrap();
+                assert_eq!(summary.replaced, 4 + usize::from(lead), "shift {shift}");
+                assert!(
+                    out[3..] == want[..],
+                    "render_into, shift {shift}, lead {lead}"
+                );
+                let cow = r.render("f", &input).unwrap();
+                assert!(*cow == want[..], "render, shift {shift}, lead {lead}");
+            }
+        }
     }
 }
