@@ -124,7 +124,7 @@ impl RenderSummary {
 /// otherwise in a hash map, so a lookup costs the same with 10,000 variables
 /// as with 10. Construction copies the names and values and indexes them.
 /// Output is written by copying the runs between placeholders, in steps of
-/// 16 KiB right behind the scan (so the input is read from memory once, like
+/// 2 KiB right behind the scan (so the input is read from memory once, like
 /// a memcpy), so the cost is linear in the input size plus the size of the
 /// values inserted.
 ///
@@ -395,9 +395,13 @@ impl Renderer {
     }
 }
 
-/// How much input one step of the fused scan-and-copy covers (see `scan`):
-/// well inside L1 (32 KiB here).
-const COPY_STEP: usize = 16 * 1024;
+/// How much input one step of the fused scan-and-copy covers (see `scan`).
+/// Small enough to be copied while still in L1 (32 KiB here), and small
+/// enough that each copy (at most 2,047 bytes) stays below glibc's
+/// `rep movsb` threshold (2,048 bytes or more): with input and output at the
+/// same page offset, `rep movsb` copies of 4 KiB and more ran at half speed
+/// (4K aliasing), the vector loop below it did not (`docs/performance.md`).
+const COPY_STEP: usize = 2 * 1024;
 
 /// Sizes the output once: values are usually about as long as their
 /// placeholders, so the input length plus a little slack avoids regrowth.
