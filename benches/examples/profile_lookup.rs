@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Candidates: by_length, hash_sip, hash_foldhash, sorted, anchored_dfa;
-//! and `renderer`, stencil's whole render of the text (count it with
+//! `axis`, wall-clock of the whole renderer at 10 to 10,000 variables,
+//! interleaved; and `renderer`, stencil's whole render of the text (count it with
 //! `--toggle-collect='*Renderer*scan*'`). Each run makes 100 passes of
 //! 2,260 lookups.
 #![allow(missing_docs)]
@@ -28,9 +29,54 @@ fn run(lookup: &impl Lookup, input: &[u8], at: &[usize]) -> usize {
         .sum()
 }
 
+/// `axis`: wall clock of the renderer at 10, 100, 1,000 and 10,000
+/// variables, interleaved (one batch of 20 renders per size per round, 300
+/// rounds), minimum and median per size.
+fn axis() {
+    use std::time::{Duration, Instant};
+    let counts = [10usize, 100, 1_000, 10_000];
+    let cases: Vec<_> = counts
+        .iter()
+        .map(|&n| {
+            let vars = many_variables(n);
+            let input = markdown_over(&vars, 64 * 1024, 2_260);
+            let vars = stencil::render::VariableSpec::open()
+                .validate(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .expect("valid names");
+            let renderer =
+                stencil::render::Renderer::new(&vars, Default::default()).expect("renderer builds");
+            (input, renderer)
+        })
+        .collect();
+    let mut times = vec![Vec::new(); counts.len()];
+    let mut out = Vec::with_capacity(2 * 64 * 1024);
+    for _ in 0..300 {
+        for (i, (input, renderer)) in cases.iter().enumerate() {
+            let t = Instant::now();
+            for _ in 0..20 {
+                out.clear();
+                renderer
+                    .render_into("axis", black_box(input), &mut out)
+                    .expect("renders");
+                black_box(&out);
+            }
+            times[i].push(t.elapsed() / 20);
+        }
+    }
+    for (n, t) in counts.iter().zip(&mut times) {
+        t.sort();
+        let (min, med): (Duration, Duration) = (t[0], t[t.len() / 2]);
+        println!("{n:>6} variables: min {min:?}, median {med:?}");
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let candidate = args.next().unwrap_or_else(|| "by_length".into());
+    if candidate == "axis" {
+        axis();
+        return;
+    }
     let n: usize = args
         .next()
         .map_or(10, |a| a.parse().expect("a variable count"));

@@ -14,9 +14,13 @@
 //!   length costs a comparison more, which is why this layout alone degraded
 //!   linearly with the size of the set (57× the instructions at 10,000
 //!   names).
-//! * **hashed**, otherwise: one foldhash map from name to value. A lookup
+//! * **hashed**, otherwise: one foldhash table from name to value. A lookup
 //!   costs one hash of the name and, on a hit, one comparison, whatever the
 //!   size of the set (the same instructions at 10 names and at 10,000).
+//!   Names and values lie back to back in one buffer and the table holds
+//!   offsets (`hashbrown::HashTable`), not a `HashMap` of boxed names: at
+//!   10,000 variables that is ~0.5 MB instead of ~1 MB of scattered
+//!   allocations, which keeps a lookup's two memory reads in L2.
 //!   std's SipHash measured 1.7× the instructions, a sorted table with a
 //!   binary search 1.5–3×, an anchored aho-corasick DFA 1.5× plus
 //!   milliseconds to build.
@@ -24,7 +28,7 @@
 //! The hash is seeded randomly per map (`foldhash::fast::RandomState`): the
 //! names come from the caller, the looked-up text may come from anywhere.
 
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use crate::Variables;
 
@@ -43,7 +47,33 @@ pub(crate) enum NameIndex {
         by_len: Vec<Vec<u32>>,
     },
     /// Name to value.
-    Hashed(HashMap<Bytes, Bytes, foldhash::fast::RandomState>),
+    Hashed {
+        /// Every name followed by its value.
+        bytes: Vec<u8>,
+        table: hashbrown::HashTable<Entry>,
+        hasher: foldhash::fast::RandomState,
+    },
+}
+
+/// A name at `bytes[start..start + name]`, its value right after it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entry {
+    start: usize,
+    name: usize,
+    value: usize,
+}
+
+impl Entry {
+    #[inline]
+    fn name(self, bytes: &[u8]) -> &[u8] {
+        &bytes[self.start..self.start + self.name]
+    }
+
+    #[inline]
+    fn value(self, bytes: &[u8]) -> &[u8] {
+        let from = self.start + self.name;
+        &bytes[from..from + self.value]
+    }
 }
 
 impl NameIndex {
@@ -55,14 +85,28 @@ impl NameIndex {
             per_length[k.len()] += 1;
         }
         if per_length.iter().any(|&n| n > MAX_PER_LENGTH) {
-            let mut map = HashMap::with_capacity_and_hasher(
-                vars.len(),
-                foldhash::fast::RandomState::default(),
-            );
+            let hasher = foldhash::fast::RandomState::default();
+            let size = vars.iter().map(|(k, v)| k.len() + v.len()).sum();
+            let mut bytes = Vec::with_capacity(size);
+            let mut table = hashbrown::HashTable::with_capacity(vars.len());
             for (k, v) in vars.iter() {
-                map.insert(k.as_bytes().into(), v.as_bytes().into());
+                let entry = Entry {
+                    start: bytes.len(),
+                    name: k.len(),
+                    value: v.len(),
+                };
+                bytes.extend_from_slice(k.as_bytes());
+                bytes.extend_from_slice(v.as_bytes());
+                // Names are distinct (`Variables` is a map), so each is new.
+                table.insert_unique(hasher.hash_one(k.as_bytes()), entry, |e: &Entry| {
+                    hasher.hash_one(e.name(&bytes))
+                });
             }
-            return NameIndex::Hashed(map);
+            return NameIndex::Hashed {
+                bytes,
+                table,
+                hasher,
+            };
         }
         let names: Vec<(Bytes, Bytes)> = vars
             .iter()
@@ -86,7 +130,13 @@ impl NameIndex {
                 .map(|&i| &names[i as usize])
                 .find(|(k, _)| **k == *name)
                 .map(|(_, v)| &**v),
-            NameIndex::Hashed(map) => map.get(name).map(|v| &**v),
+            NameIndex::Hashed {
+                bytes,
+                table,
+                hasher,
+            } => table
+                .find(hasher.hash_one(name), |e| e.name(bytes) == name)
+                .map(|e| e.value(bytes)),
         }
     }
 }
@@ -123,7 +173,7 @@ mod tests {
             let (want, most) = names(n);
             let vars = crate::VariableSpec::open().validate(want.clone()).unwrap();
             let index = NameIndex::new(&vars);
-            let hashed = matches!(index, NameIndex::Hashed(_));
+            let hashed = matches!(index, NameIndex::Hashed { .. });
             assert_eq!(
                 hashed,
                 most > MAX_PER_LENGTH,
