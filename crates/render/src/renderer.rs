@@ -121,7 +121,7 @@ impl RenderSummary {
 /// One `memchr::memmem` scan for `{{` (SIMD, tens of GB/s); at each hit the
 /// name's bytes are scanned once and looked up: among the names of that
 /// length while no length has more than three names (the usual small set),
-/// otherwise in a hash map, so a lookup costs the same with 10,000 variables
+/// otherwise in a hash table, so a lookup costs about the same with 10,000 variables
 /// as with 10. Construction copies the names and values and indexes them.
 /// Output is written by copying the runs between placeholders, in steps of
 /// 2 KiB right behind the scan (so the input is read from memory once, like
