@@ -1,20 +1,19 @@
-//! The name-lookup experiment behind the renderer's [`NameIndex`] choice:
+//! The name-lookup experiment behind the renderer's choice of name index
+//! (`crates/render/src/names.rs`):
 //! the step that decides, at each `{{NAME}}` the scan finds, whether NAME
 //! has a value. Each candidate here is a stand-alone copy of one way to do
 //! it, so the bench (`render/lookup`) can measure them side by side at
 //! 10 to 10,000 names over the same positions of the same text:
 //!
 //! * [`ByLength`]: names bucketed by length, a linear search in the bucket
-//!   (the renderer before issue 16);
+//!   (the renderer before issue 16, and still its layout for small sets);
 //! * [`Hashed`]: one hash map, with std's SipHash or with foldhash;
 //! * [`Sorted`]: a sorted table and a binary search;
 //! * [`Anchored`]: an anchored aho-corasick DFA over `NAME}}`, which does
 //!   the identifier scan and the lookup in one automaton walk.
 //!
 //! All but [`Anchored`] are preceded by the identifier scan the grammar
-//! needs anyway ([`scan_name`]).
-//!
-//! [`NameIndex`]: https://docs.rs/stencil-render (internal to the renderer)
+//! needs anyway ([`scan_name`]). Figures: `docs/performance.md`.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
