@@ -11,9 +11,12 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stencil::render::{RenderOptions, Renderer, VariableSpec};
+use stencil_benches::name_lookup::{
+    Anchored, ByLength, Hashed, Sorted, lookup_all, lookup_all_anchored, openings,
+};
 use stencil_benches::peers::{Compiled, Peer};
 use stencil_benches::render_corpus::{
-    AcReplaceAll, RegexLoop, VARIABLES, claude_tree, code, markdown,
+    AcReplaceAll, RegexLoop, VARIABLES, claude_tree, code, many_variables, markdown, markdown_over,
 };
 
 fn renderer() -> Renderer {
@@ -182,5 +185,100 @@ fn growth(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput, one_shot, growth);
+/// The variable-count axis: sizes of the variable set, and the text every
+/// size renders (64 KiB, 2,260 placeholders: the case).
+const VARIABLE_COUNTS: [usize; 4] = [10, 100, 1_000, 10_000];
+const AXIS_SIZE: usize = 64 * 1024;
+const AXIS_PLACEHOLDERS: usize = 2_260;
+
+fn renderer_over(vars: &[(String, String)]) -> Renderer {
+    let vars = VariableSpec::open()
+        .validate(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .expect("generated names are valid");
+    Renderer::new(&vars, RenderOptions::default()).expect("renderer builds")
+}
+
+/// The lookup candidates alone (`name_lookup`), over the `{{` positions of
+/// the axis text, and what each costs to build.
+fn lookup(c: &mut Criterion) {
+    for n in VARIABLE_COUNTS {
+        let vars = many_variables(n);
+        let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
+        let input = markdown_over(&vars, AXIS_SIZE, AXIS_PLACEHOLDERS);
+        let at = openings(&input);
+        let by_len = ByLength::new(&names);
+        let sip = Hashed::<std::hash::RandomState>::new(&names);
+        let fold = Hashed::<foldhash::fast::RandomState>::new(&names);
+        let sorted = Sorted::new(&names);
+        let dfa = Anchored::new(&names);
+        let mut group = c.benchmark_group(format!("render/lookup/{n}"));
+        group.throughput(Throughput::Elements(at.len() as u64));
+        group.bench_function("by_length", |b| {
+            b.iter(|| lookup_all(&by_len, black_box(&input), &at))
+        });
+        group.bench_function("hash_sip", |b| {
+            b.iter(|| lookup_all(&sip, black_box(&input), &at))
+        });
+        group.bench_function("hash_foldhash", |b| {
+            b.iter(|| lookup_all(&fold, black_box(&input), &at))
+        });
+        group.bench_function("sorted_binary_search", |b| {
+            b.iter(|| lookup_all(&sorted, black_box(&input), &at))
+        });
+        group.bench_function("anchored_dfa", |b| {
+            b.iter(|| lookup_all_anchored(&dfa, black_box(&input), &at))
+        });
+        group.finish();
+        let mut group = c.benchmark_group(format!("render/lookup_build/{n}"));
+        group.bench_function("by_length", |b| b.iter(|| ByLength::new(black_box(&names))));
+        group.bench_function("hash_foldhash", |b| {
+            b.iter(|| Hashed::<foldhash::fast::RandomState>::new(black_box(&names)))
+        });
+        group.bench_function("sorted_binary_search", |b| {
+            b.iter(|| Sorted::new(black_box(&names)))
+        });
+        if n <= 1_000 {
+            // 10,000 names take seconds per DFA: measured once by hand.
+            group.bench_function("anchored_dfa", |b| {
+                b.iter(|| Anchored::new(black_box(&names)))
+            });
+        }
+        group.finish();
+    }
+}
+
+/// The renderer at 10 to 10,000 variables on the same-shaped text, beside
+/// memcpy, and what building it costs.
+fn variables(c: &mut Criterion) {
+    for n in VARIABLE_COUNTS {
+        let vars = many_variables(n);
+        let input = markdown_over(&vars, AXIS_SIZE, AXIS_PLACEHOLDERS);
+        let stencil = renderer_over(&vars);
+        let mut buf = Vec::with_capacity(input.len() * 2);
+        let mut group = c.benchmark_group(format!("render/variables/{n}"));
+        group.throughput(Throughput::Bytes(input.len() as u64));
+        group.bench_function("memcpy", |b| {
+            b.iter(|| {
+                buf.clear();
+                buf.extend_from_slice(black_box(&input));
+                black_box(&buf);
+            })
+        });
+        group.bench_function("stencil_render_into", |b| {
+            b.iter(|| {
+                buf.clear();
+                stencil
+                    .render_into("axis", black_box(&input), &mut buf)
+                    .expect("renders");
+                black_box(&buf);
+            })
+        });
+        group.bench_function("stencil_build", |b| {
+            b.iter(|| renderer_over(black_box(&vars)))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, throughput, one_shot, growth, lookup, variables);
 criterion_main!(benches);

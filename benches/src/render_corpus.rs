@@ -59,6 +59,58 @@ pub fn markdown(size: usize, placeholders: usize) -> Vec<u8> {
     out
 }
 
+/// `n` variables for the variable-count axis: names of mixed length (about
+/// 8 to 25 bytes, so no single length holds them all) and short values. The
+/// first ten are the same whatever `n`, so sets of different sizes share
+/// their common names.
+pub fn many_variables(n: usize) -> Vec<(String, String)> {
+    const WORDS: &[&str] = &[
+        "PROJECT", "SERVICE", "DB", "API", "QUEUE", "CACHE", "REGION", "TEAM", "OWNER", "BUCKET",
+        "TOPIC", "FEATURE", "X",
+    ];
+    (0..n)
+        .map(|i| {
+            let (a, b) = (
+                WORDS[i % WORDS.len()],
+                WORDS[(i / WORDS.len()) % WORDS.len()],
+            );
+            (format!("{a}_{b}_{i}"), format!("value-{i}"))
+        })
+        .collect()
+}
+
+/// Markdown of `size` bytes with exactly `placeholders` placeholders (if
+/// they fit) spread over `vars`: placeholder `i` names `vars[i * 7919 % n]`,
+/// so with enough placeholders every name of the set is looked up and
+/// consecutive lookups land far apart in the set.
+pub fn markdown_over(vars: &[(String, String)], size: usize, placeholders: usize) -> Vec<u8> {
+    let names: Vec<String> = (0..placeholders)
+        .map(|i| format!("{{{{{}}}}}", vars[i * 7919 % vars.len()].0))
+        .collect();
+    let prose = PROSE.concat();
+    let prose = prose.as_bytes();
+    let placeholder_bytes: usize = names.iter().map(String::len).sum();
+    let gap = size.saturating_sub(placeholder_bytes) / placeholders.max(1);
+    let mut out = Vec::with_capacity(size + 256);
+    let mut from = 0;
+    let mut filler = |out: &mut Vec<u8>, len: usize| {
+        for _ in 0..len {
+            out.push(prose[from % prose.len()]);
+            from += 1;
+        }
+    };
+    for name in &names {
+        if out.len() + gap + name.len() > size {
+            break;
+        }
+        filler(&mut out, gap);
+        out.extend_from_slice(name.as_bytes());
+    }
+    let rest = size - out.len();
+    filler(&mut out, rest);
+    out
+}
+
 /// Brace-heavy Rust and JSON of `size` bytes with a few placeholders: the
 /// input on which a prefilter for `{` degrades.
 pub fn code(size: usize) -> Vec<u8> {
@@ -244,6 +296,25 @@ mod tests {
         assert!((18..=20).contains(&n), "{n} placeholders");
         let code = code(64 * 1024);
         assert!(count(&code, b"{") > 64 * 1024 / 20);
+    }
+
+    #[test]
+    fn many_variables_corpus_uses_every_name_at_the_stated_density() {
+        for n in [10, 100, 1_000, 10_000] {
+            let vars = many_variables(n);
+            let lens: std::collections::BTreeSet<usize> =
+                vars.iter().map(|(k, _)| k.len()).collect();
+            assert!(lens.len() >= 3.min(n), "{n} variables, lengths {lens:?}");
+            let md = markdown_over(&vars, 64 * 1024, 2_260);
+            assert_eq!(md.len(), 64 * 1024);
+            let used = vars
+                .iter()
+                .filter(|(k, _)| count(&md, format!("{{{{{k}}}}}").as_bytes()) > 0)
+                .count();
+            assert_eq!(used, n.min(2_260), "{n} variables");
+            assert_eq!(count(&md, b"{{"), 2_260, "{n} variables");
+        }
+        assert_eq!(many_variables(10), many_variables(1_000)[..10]);
     }
 
     #[test]

@@ -1,7 +1,11 @@
-//! Renders a 64 KiB Markdown file with 200 placeholders many times; run it
-//! under `valgrind --tool=callgrind` to see where instructions go.
+//! Renders a 64 KiB Markdown file with about 400 placeholders many times;
+//! run it under `valgrind --tool=callgrind` to see where instructions go.
 //!
-//! Run: `cargo build --release -p stencil-render --example profile_render`
+//! Run: `cargo build --release -p stencil-render --example profile_render`,
+//! then `valgrind --tool=callgrind target/release/examples/profile_render [N]`.
+//! With `N`, the variable set has `N` names (ten of them used by the text,
+//! the rest padding of mixed lengths), to count what a lookup costs in a
+//! large set.
 
 use std::hint::black_box;
 
@@ -20,7 +24,18 @@ fn main() -> Result<(), stencil_render::RenderError> {
         "TEAM",
         "EMAIL",
     ];
-    let vars = VariableSpec::open().validate(names.iter().map(|n| (*n, "some value here")))?;
+    let total: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(names.len());
+    let padding =
+        (names.len()..total).map(|i| (format!("PAD_{}_{i}", "X".repeat(i % 17)), "v".to_string()));
+    let vars = VariableSpec::open().validate(
+        names
+            .iter()
+            .map(|n| (n.to_string(), "some value here".to_string()))
+            .chain(padding),
+    )?;
     let renderer = Renderer::new(&vars, RenderOptions::default())?;
     let mut input = Vec::new();
     let mut i = 0;
@@ -35,6 +50,6 @@ fn main() -> Result<(), stencil_render::RenderError> {
         renderer.render_into("a.md", black_box(&input), &mut out)?;
         black_box(&out);
     }
-    eprintln!("{} placeholders per pass", i);
+    eprintln!("{i} placeholders per pass, {} variables", vars.len());
     Ok(())
 }

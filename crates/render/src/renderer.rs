@@ -2,6 +2,7 @@ use std::borrow::Cow;
 
 use memchr::memmem;
 
+use crate::names::NameIndex;
 use crate::spec::{is_ident_continue, is_ident_start};
 use crate::{RenderError, Variables};
 
@@ -122,11 +123,14 @@ impl RenderSummary {
 /// # Cost
 ///
 /// One `memchr::memmem` scan for `{{` (SIMD, tens of GB/s); at each hit the
-/// name's bytes are scanned once and compared with the names of that length
-/// (usually one). Construction copies the names and values and indexes them
-/// by length.
-/// Output is written by copying the runs between placeholders, so the cost is
-/// linear in the input size plus the size of the values inserted.
+/// name's bytes are scanned once and looked up: among the names of that
+/// length while no length has more than three names (the usual small set),
+/// otherwise in a hash table, so a lookup costs about the same with 10,000 variables
+/// as with 10. Construction copies the names and values and indexes them.
+/// Output is written by copying the runs between placeholders, in steps of
+/// 2 KiB right behind the scan (so the input is read from memory once, like
+/// a memcpy), so the cost is linear in the input size plus the size of the
+/// values inserted.
 ///
 /// # Example
 ///
@@ -150,24 +154,18 @@ impl RenderSummary {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Renderer {
-    /// Names with a value, sorted, each with its value.
-    names: Vec<(Name, Value)>,
-    /// Indexes into `names` by name length: a lookup compares the candidate
-    /// with the few names of its length only (usually one), rather than the
-    /// log2(n) comparisons of a binary search (see `classify`).
-    by_len: Vec<Vec<u32>>,
+    /// Names with a value, each with its value (see `names.rs` for the two
+    /// layouts and the measurement that chose them).
+    index: NameIndex,
     open: memmem::Finder<'static>,
     options: RenderOptions,
     vars: Variables,
 }
 
-type Name = Box<[u8]>;
-type Value = Box<[u8]>;
-
 /// Where a `{{` found by the scan leads.
-enum Hit {
-    /// A known placeholder ending at `end`, replaced by `values[id]`.
-    Known { id: usize, end: usize },
+enum Hit<'r> {
+    /// A known placeholder ending at `end`, replaced by `value`.
+    Known { value: &'r [u8], end: usize },
     /// `{{\NAME}}` for a known NAME, ending at `end`.
     Escaped { end: usize },
     /// A well-formed placeholder with an unknown NAME spanning `name`.
@@ -183,20 +181,8 @@ impl Renderer {
     ///
     /// None today; the `Result` leaves room for limits on the variable set.
     pub fn new(vars: &Variables, options: RenderOptions) -> Result<Renderer, RenderError> {
-        // `Variables` iterates in name order, so the table is sorted.
-        let names: Vec<(Name, Value)> = vars
-            .iter()
-            .map(|(k, v)| (k.as_bytes().into(), v.as_bytes().into()))
-            .collect();
-        let longest = names.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        let mut by_len = vec![Vec::new(); longest + 1];
-        for (i, (k, _)) in names.iter().enumerate() {
-            // u32 indexes: a variable set of 4 billion names is not a use case.
-            by_len[k.len()].push(i as u32);
-        }
         Ok(Renderer {
-            names,
-            by_len,
+            index: NameIndex::new(vars),
             open: memmem::Finder::new(b"{{").into_owned(),
             options,
             vars: vars.clone(),
@@ -300,15 +286,35 @@ impl Renderer {
         let mut lines = LineTracker::default();
         let mut flushed = 0;
         let mut pos = 0;
-        while let Some(off) = self.open.find(&input[pos..]) {
+        loop {
+            // Once output is being written, scan and copy in steps of
+            // COPY_STEP bytes, so each step is copied while the scan has
+            // just brought it into L1, instead of reading long runs twice.
+            let writing = always_copy || summary.changed();
+            let window = if writing {
+                input.len().min(pos + COPY_STEP)
+            } else {
+                input.len()
+            };
+            let Some(off) = self.open.find(&input[pos..window]) else {
+                if window == input.len() {
+                    break;
+                }
+                // A `{{` may straddle the step's end: resume on its last byte.
+                let next = window - 1;
+                out.extend_from_slice(&input[flushed..next]);
+                flushed = next;
+                pos = next;
+                continue;
+            };
             let at = pos + off;
             match self.classify(input, at) {
-                Hit::Known { id, end } => {
+                Hit::Known { value, end } => {
                     if !always_copy && !summary.changed() {
                         reserve_for(out, input);
                     }
                     out.extend_from_slice(&input[flushed..at]);
-                    out.extend_from_slice(&self.names[id].1);
+                    out.extend_from_slice(value);
                     summary.replaced += 1;
                     flushed = end;
                     pos = end;
@@ -362,10 +368,10 @@ impl Renderer {
     /// automaton over `NAME}}` cost 30–55 µs to build for ten names — more
     /// than rendering 64 KiB — and a call per `{{`, which brace-heavy code
     /// has many of. The identifier scan is needed anyway to tell an unknown
-    /// placeholder from text, so the known-name test is a lookup among the
-    /// names of the scanned length after it, and most `{{` in code (followed
+    /// placeholder from text, so the known-name test is a lookup of the
+    /// scanned name after it (`names.rs`), and most `{{` in code (followed
     /// by `{`, `}` or a space) are rejected on their first byte.
-    fn classify(&self, input: &[u8], at: usize) -> Hit {
+    fn classify(&self, input: &[u8], at: usize) -> Hit<'_> {
         let after = at + 2;
         let (start, escaped) = match input.get(after) {
             Some(&c) if is_ident_start(c) => (after, false),
@@ -380,23 +386,26 @@ impl Renderer {
         if input.get(end) != Some(&b'}') || input.get(end + 1) != Some(&b'}') {
             return Hit::Text;
         }
-        let found = self.lookup(&input[start..end]);
+        let found = self.index.get(&input[start..end]);
         match (found, escaped) {
-            (Some(id), false) => Hit::Known { id, end: end + 2 },
+            (Some(value), false) => Hit::Known {
+                value,
+                end: end + 2,
+            },
             (Some(_), true) => Hit::Escaped { end: end + 2 },
             (None, false) => Hit::Unknown { name: start..end },
             (None, true) => Hit::Text,
         }
     }
-
-    fn lookup(&self, name: &[u8]) -> Option<usize> {
-        self.by_len
-            .get(name.len())?
-            .iter()
-            .map(|&i| i as usize)
-            .find(|&i| *self.names[i].0 == *name)
-    }
 }
+
+/// How much input one step of the fused scan-and-copy covers (see `scan`).
+/// Small enough to be copied while still in L1 (32 KiB here), and small
+/// enough that each copy (at most 2,047 bytes) stays below glibc's
+/// `rep movsb` threshold (2,048 bytes or more): with input and output at the
+/// same page offset, `rep movsb` copies of 4 KiB and more ran at half speed
+/// (4K aliasing), the vector loop below it did not (`docs/performance.md`).
+const COPY_STEP: usize = 2 * 1024;
 
 /// Sizes the output once: values are usually about as long as their
 /// placeholders, so the input length plus a little slack avoids regrowth.
@@ -454,5 +463,49 @@ impl LineTracker {
             .filter(|&&b| (b as i8) >= -0x40)
             .count();
         (self.line + 1, column + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::VariableSpec;
+
+    /// Placeholders (and a lone `{{`) at every offset around the ends of the
+    /// scan-and-copy steps: none is missed or copied twice, whether the
+    /// output was being written from the start (`render_into`) or only from
+    /// the first replacement (`render`).
+    #[test]
+    fn placeholders_straddling_a_copy_step_are_found_once() {
+        let vars = VariableSpec::open().validate([("A", "value")]).unwrap();
+        let r = Renderer::new(&vars, RenderOptions::default()).unwrap();
+        for lead in [false, true] {
+            for shift in 0..8 {
+                let mut input = Vec::new();
+                let mut want = Vec::new();
+                if lead {
+                    input.extend_from_slice(b"{{A}}");
+                    want.extend_from_slice(b"value");
+                }
+                for step in 1..=3 {
+                    let fill = step * COPY_STEP - 5 + shift - input.len();
+                    input.resize(input.len() + fill, b'.');
+                    want.resize(want.len() + fill, b'.');
+                    input.extend_from_slice(b"{{A}}{{ x {");
+                    want.extend_from_slice(b"value{{ x {");
+                }
+                input.extend_from_slice(b"{{A}}");
+                want.extend_from_slice(b"value");
+                let mut out = b"pre".to_vec();
+                let summary = r.render_into("f", &input, &mut out).unwrap();
+                assert_eq!(summary.replaced, 4 + usize::from(lead), "shift {shift}");
+                assert!(
+                    out[3..] == want[..],
+                    "render_into, shift {shift}, lead {lead}"
+                );
+                let cow = r.render("f", &input).unwrap();
+                assert!(*cow == want[..], "render, shift {shift}, lead {lead}");
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use stencil::deploy::{DeployOptions, Durability, OverwritePolicy, deploy};
 use stencil_benches::deploy_data::{corpus, naive, plan, tempcopy};
-use stencil_benches::quick::{Row, fmt_duration};
+use stencil_benches::quick::{Figure, Row};
 
 pub fn rows(_budget: Duration, quick: bool, rows: &mut Vec<Row>) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -55,30 +55,28 @@ pub fn rows(_budget: Duration, quick: bool, rows: &mut Vec<Row>) {
         };
         let [naive_t, temp_t, none_t, batch_t] = t.each_mut().map(med);
         for (label, d) in [("None", none_t), ("Batch", batch_t)] {
-            let ratio = naive_t.as_secs_f64() / d.as_secs_f64();
-            let (target, pass) = match (files, label) {
-                (10, _) => (
-                    "p50 ≤ 3 ms".to_string(),
-                    Some(d <= Duration::from_millis(3)),
+            let row = Row::new(
+                format!(
+                    "deploy {files} files of 1 KiB (durability {label}), {rounds} interleaved rounds"
                 ),
-                _ => ("—".to_string(), None),
-            };
-            rows.push(Row {
-                measurement: format!("deploy {files} files of 1 KiB (durability {label}), {rounds} interleaved rounds"),
-                stencil: format!("p50 {}", fmt_duration(d)),
-                baseline: format!("naive direct writes (floor, no safety): {}", fmt_duration(naive_t)),
-                ratio: Some(ratio),
-                target,
-                pass,
+                Figure::p50(d),
+            )
+            .against(
+                "naive direct writes (floor, no safety)",
+                Figure::time(naive_t),
+            );
+            rows.push(if files == 10 {
+                row.target("p50 ≤ 3 ms", d <= Duration::from_millis(3))
+            } else {
+                row
             });
-            rows.push(Row {
-                measurement: format!("deploy {files} files (durability {label}) — vs the original"),
-                stencil: format!("p50 {}", fmt_duration(d)),
-                baseline: format!("temp dir then copy: {}", fmt_duration(temp_t)),
-                ratio: Some(temp_t.as_secs_f64() / d.as_secs_f64()),
-                target: "—".into(),
-                pass: None,
-            });
+            rows.push(
+                Row::new(
+                    format!("deploy {files} files (durability {label}) — vs the original"),
+                    Figure::p50(d),
+                )
+                .against("temp dir then copy", Figure::time(temp_t)),
+            );
         }
     }
 }

@@ -7,7 +7,7 @@ use stencil::deploy::{DeployOptions, Durability};
 use stencil::{TemplateDeployOptions, deploy_template};
 use stencil_benches::deploy_data::naive;
 use stencil_benches::e2e_corpus::{TEMPLATE, VARS, acceptance_catalog, rendered};
-use stencil_benches::quick::{Row, fmt_duration, median_with_setup};
+use stencil_benches::quick::{Figure, Row, median_with_setup};
 
 pub fn rows(budget: Duration, rows: &mut Vec<Row>) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -25,15 +25,21 @@ pub fn rows(budget: Duration, rows: &mut Vec<Row>) {
                 deploy_template(&catalog, TEMPLATE, &root, VARS, &options).expect("deploys");
             assert_eq!(report.deploy.written.len(), 10);
         });
-        rows.push(Row {
-            measurement: format!(
-                "end to end: deploy_template, 10 entities, on-disk catalogue → empty dir (durability {name})"
+        rows.push(
+            Row::new(
+                format!(
+                    "end to end: deploy_template, 10 entities, on-disk catalogue → empty dir (durability {name})"
+                ),
+                Figure::p50(t),
+            )
+            .against(
+                "direct writes of the rendered files (floor)",
+                Figure::time(floor),
+            )
+            .target(
+                "p50 ≤ 3 ms (original: < 5 s p95)",
+                t <= Duration::from_millis(3),
             ),
-            stencil: format!("p50 {}", fmt_duration(t)),
-            baseline: format!("direct writes of the rendered files (floor): {}", fmt_duration(floor)),
-            ratio: Some(floor.as_secs_f64() / t.as_secs_f64()),
-            target: "p50 ≤ 3 ms (original: < 5 s p95)".into(),
-            pass: Some(t <= Duration::from_millis(3)),
-        });
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use stencil::import::{ImportOptions, import_tree};
 use stencil::store::Catalog;
 use stencil_benches::import_tree::{TreeSpec, generate};
-use stencil_benches::quick::{Row, fmt_duration};
+use stencil_benches::quick::{Figure, Row};
 
 fn read_all(dir: &Path) -> u64 {
     let mut total = 0;
@@ -59,13 +59,13 @@ pub fn rows(quick: bool, rows: &mut Vec<Row>) {
         ("first import", first),
         ("re-import of the unchanged tree (writes nothing)", again),
     ] {
-        rows.push(Row {
-            measurement: format!("import a tree ({what}): {label}"),
-            stencil: format!("p50 {}", fmt_duration(t)),
-            baseline: format!("reading every file (floor): {}", fmt_duration(floor)),
-            ratio: Some(floor.as_secs_f64() / t.as_secs_f64()),
-            target: "well under a second (≤ 0.5 s)".into(),
-            pass: Some(t <= Duration::from_millis(500)),
-        });
+        rows.push(
+            Row::new(format!("import a tree ({what}): {label}"), Figure::p50(t))
+                .against("reading every file (floor)", Figure::time(floor))
+                .target(
+                    "well under a second (≤ 0.5 s)",
+                    t <= Duration::from_millis(500),
+                ),
+        );
     }
 }

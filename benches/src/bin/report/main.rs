@@ -6,7 +6,9 @@
 //!
 //! A quick, bounded version of every criterion group (a few minutes on 2
 //! cores). `--quick` shortens each measurement further (used by CI smoke
-//! runs). For the full suite, run `cargo bench -p stencil-benches`.
+//! runs); `--only GROUP` runs one group (render, e2e, store, import,
+//! deploy); `--json` prints the rows as a JSON array instead of the table.
+//! For the full suite, run `cargo bench -p stencil-benches`.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -14,9 +16,9 @@ use std::time::{Duration, Instant};
 
 use stencil::render::{RenderOptions, Renderer, VariableSpec};
 use stencil_benches::peers::{Compiled, Peer};
-use stencil_benches::quick::{Row, fmt_duration, markdown_table, median};
+use stencil_benches::quick::{Figure, Row, json_table, markdown_table, median};
 use stencil_benches::render_corpus::{
-    AcReplaceAll, RegexLoop, VARIABLES, claude_tree, code, markdown,
+    AcReplaceAll, RegexLoop, VARIABLES, claude_tree, code, many_variables, markdown, markdown_over,
 };
 
 mod deploy;
@@ -41,37 +43,50 @@ fn render_rows(budget: Duration, rows: &mut Vec<Row>) {
     let ac = AcReplaceAll::new(&VARIABLES);
     let peer_vars: BTreeMap<&str, &str> = VARIABLES.into_iter().collect();
 
+    /// What a corpus must reach: throughput, speed-up over the regex loop,
+    /// fraction of memcpy's speed in the same run.
+    #[derive(Default)]
+    struct Targets {
+        gbs: Option<f64>,
+        regex: Option<f64>,
+        memcpy: Option<f64>,
+    }
     struct Corpus {
         label: &'static str,
         files: Vec<(String, Vec<u8>)>,
-        target_gbs: Option<f64>,
-        target_regex: Option<f64>,
+        targets: Targets,
     }
     let one = |n: &str, b| vec![(n.to_string(), b)];
     let corpora = [
         Corpus {
             label: "render (a) 64 KiB Markdown, 200 placeholders",
             files: one("a.md", markdown(64 * 1024, 200)),
-            target_gbs: Some(6.0),
-            target_regex: Some(20.0),
+            targets: Targets {
+                gbs: Some(6.0),
+                regex: Some(20.0),
+                ..Targets::default()
+            },
         },
         Corpus {
             label: "render (b) 1 MiB Markdown, 20 placeholders",
             files: one("b.md", markdown(1024 * 1024, 20)),
-            target_gbs: Some(24.0),
-            target_regex: None,
+            targets: Targets {
+                memcpy: Some(0.85),
+                ..Targets::default()
+            },
         },
         Corpus {
             label: "render (c) 64 KiB brace-heavy Rust/JSON",
             files: one("c.rs", code(64 * 1024)),
-            target_gbs: Some(5.0),
-            target_regex: None,
+            targets: Targets {
+                gbs: Some(5.0),
+                ..Targets::default()
+            },
         },
         Corpus {
             label: "render `.claude/` tree + Actions workflow (14 files)",
             files: claude_tree(),
-            target_gbs: None,
-            target_regex: None,
+            targets: Targets::default(),
         },
     ];
     for c in &corpora {
@@ -102,44 +117,34 @@ fn render_rows(budget: Duration, rows: &mut Vec<Row>) {
             black_box(&buf);
         });
         let gbs = gb_per_s(bytes, t_stencil);
-        let stencil_fig = format!("{} ({gbs:.2} GB/s)", fmt_duration(t_stencil));
+        let fig = || Figure::time(t_stencil).note(format!("{gbs:.2} GB/s"));
+        let mut row =
+            Row::new(c.label, fig()).against("original regex loop", Figure::time(t_regex));
         let r_regex = ratio(t_regex, t_stencil);
-        let (target, pass) = match (c.target_gbs, c.target_regex) {
-            (Some(g), Some(x)) => (
+        row = match (c.targets.gbs, c.targets.regex) {
+            (Some(g), Some(x)) => row.target(
                 format!("≥ {g} GB/s and ≥ {x}× regex"),
-                Some(gbs >= g && r_regex >= x),
+                gbs >= g && r_regex >= x,
             ),
-            (Some(g), None) => (format!("≥ {g} GB/s"), Some(gbs >= g)),
-            _ => ("—".to_string(), None),
+            (Some(g), None) => row.target(format!("≥ {g} GB/s"), gbs >= g),
+            _ => row,
         };
-        rows.push(Row {
-            measurement: c.label.to_string(),
-            stencil: stencil_fig.clone(),
-            baseline: format!("original regex loop: {}", fmt_duration(t_regex)),
-            ratio: Some(r_regex),
-            target,
-            pass,
-        });
-        rows.push(Row {
-            measurement: format!("{} — vs physical limit", c.label),
-            stencil: stencil_fig.clone(),
-            baseline: format!(
-                "memcpy: {} ({:.2} GB/s)",
-                fmt_duration(t_memcpy),
-                gb_per_s(bytes, t_memcpy)
+        rows.push(row);
+        let row = Row::new(format!("{} — vs physical limit", c.label), fig()).against(
+            "memcpy",
+            Figure::time(t_memcpy).note(format!("{:.2} GB/s", gb_per_s(bytes, t_memcpy))),
+        );
+        rows.push(match c.targets.memcpy {
+            Some(x) => row.target(
+                format!("≥ {x}× memcpy in the same run"),
+                ratio(t_memcpy, t_stencil) >= x,
             ),
-            ratio: Some(ratio(t_memcpy, t_stencil)),
-            target: "—".into(),
-            pass: None,
+            None => row,
         });
-        rows.push(Row {
-            measurement: format!("{} — vs alternative design", c.label),
-            stencil: stencil_fig.clone(),
-            baseline: format!("AhoCorasick::replace_all: {}", fmt_duration(t_ac)),
-            ratio: Some(ratio(t_ac, t_stencil)),
-            target: "—".into(),
-            pass: None,
-        });
+        rows.push(
+            Row::new(format!("{} — vs alternative design", c.label), fig())
+                .against("AhoCorasick::replace_all", Figure::time(t_ac)),
+        );
         for peer in Peer::ALL {
             let sources: Vec<&str> = c
                 .files
@@ -151,18 +156,12 @@ fn render_rows(budget: Duration, rows: &mut Vec<Row>) {
                 peer.check(s, &peer_vars, &want)
             });
             match verdict {
-                Err(reason) => rows.push(Row {
-                    measurement: format!("{} — vs {}", c.label, peer.name()),
-                    stencil: stencil_fig.clone(),
-                    baseline: format!(
-                        "{}: cannot render this corpus ({})",
+                Err(reason) => rows.push(
+                    Row::new(format!("{} — vs {}", c.label, peer.name()), fig()).unmeasured(
                         peer.name(),
-                        first_line(&reason)
+                        format!("cannot render this corpus ({})", first_line(&reason)),
                     ),
-                    ratio: None,
-                    target: "—".into(),
-                    pass: None,
-                }),
+                ),
                 Ok(()) => {
                     let compiled: Vec<Compiled<'_>> = sources
                         .iter()
@@ -178,26 +177,20 @@ fn render_rows(budget: Duration, rows: &mut Vec<Row>) {
                             black_box(peer.render_once(s, &peer_vars).expect("checked"));
                         }
                     });
-                    rows.push(Row {
-                        measurement: format!("{} — vs {} precompiled", c.label, peer.name()),
-                        stencil: stencil_fig.clone(),
-                        baseline: format!("{}: {}", peer.name(), fmt_duration(t_pre)),
-                        ratio: Some(ratio(t_pre, t_stencil)),
-                        target: "—".into(),
-                        pass: None,
-                    });
-                    rows.push(Row {
-                        measurement: format!(
-                            "{} — vs {} one-shot (parse + render)",
-                            c.label,
-                            peer.name()
-                        ),
-                        stencil: stencil_fig.clone(),
-                        baseline: format!("{}: {}", peer.name(), fmt_duration(t_once)),
-                        ratio: Some(ratio(t_once, t_stencil)),
-                        target: "—".into(),
-                        pass: None,
-                    });
+                    rows.push(
+                        Row::new(
+                            format!("{} — vs {} precompiled", c.label, peer.name()),
+                            fig(),
+                        )
+                        .against(peer.name(), Figure::time(t_pre)),
+                    );
+                    rows.push(
+                        Row::new(
+                            format!("{} — vs {} one-shot (parse + render)", c.label, peer.name()),
+                            fig(),
+                        )
+                        .against(peer.name(), Figure::time(t_once)),
+                    );
                 }
             }
         }
@@ -213,17 +206,19 @@ fn render_rows(budget: Duration, rows: &mut Vec<Row>) {
     let t_regex_one = median(budget, || {
         black_box(RegexLoop::new(&VARIABLES).render(black_box(&input)));
     });
-    rows.push(Row {
-        measurement: "render one-shot: build renderer + render 64 KiB".into(),
-        stencil: fmt_duration(t_one),
-        baseline: format!(
-            "original: compile regexes + render: {}",
-            fmt_duration(t_regex_one)
-        ),
-        ratio: Some(ratio(t_regex_one, t_one)),
-        target: "≤ 25 µs".into(),
-        pass: Some(t_one <= Duration::from_micros(25)),
-    });
+    rows.push(
+        Row::new(
+            "render one-shot: build renderer + render 64 KiB",
+            Figure::time(t_one),
+        )
+        .against(
+            "original: compile regexes + render",
+            Figure::time(t_regex_one),
+        )
+        .target("≤ 25 µs", t_one <= Duration::from_micros(25)),
+    );
+
+    variable_rows(budget, rows);
 
     // Growth: throughput from 4 KiB to 16 MiB should stay flat (cost linear
     // in bytes).
@@ -243,19 +238,100 @@ fn render_rows(budget: Duration, rows: &mut Vec<Row>) {
     let (lo, hi) = figures.iter().fold((f64::MAX, 0f64), |(lo, hi), (_, g)| {
         (lo.min(*g), hi.max(*g))
     });
-    rows.push(Row {
-        measurement: "render growth, 4 KiB → 64 KiB → 1 MiB → 16 MiB".into(),
-        stencil: figures
-            .iter()
-            .map(|(_, g)| format!("{g:.2}"))
-            .collect::<Vec<_>>()
-            .join(" → ")
-            + " GB/s",
-        baseline: "4 KiB throughput".into(),
-        ratio: Some(lo / figures[0].1),
-        target: "linear in bytes: throughput within 2× across sizes".into(),
-        pass: Some(hi / lo <= 2.0),
-    });
+    let first = figures[0].1;
+    let text = figures
+        .iter()
+        .map(|(_, g)| format!("{g:.2}"))
+        .collect::<Vec<_>>()
+        .join(" → ")
+        + " GB/s";
+    rows.push(
+        Row::new(
+            "render growth, 4 KiB → 64 KiB → 1 MiB → 16 MiB (lowest throughput)",
+            Figure::new(lo, "GB/s", text),
+        )
+        .against(
+            "4 KiB throughput",
+            Figure::new(first, "GB/s", format!("{first:.2} GB/s")),
+        )
+        .ratio(lo / first)
+        .target(
+            "linear in bytes: throughput within 2× across sizes",
+            hi / lo <= 2.0,
+        ),
+    );
+}
+
+/// The variable-count axis: the same-shaped 64 KiB text with 2,260
+/// placeholders, rendered with 10 to 10,000 variables, each size against
+/// 10 variables measured in the same run; and what building costs. The
+/// sizes are measured in interleaved rounds (this machine drifts), and each
+/// figure is the median of its rounds.
+fn variable_rows(budget: Duration, rows: &mut Vec<Row>) {
+    const COUNTS: [usize; 4] = [10, 100, 1_000, 10_000];
+    const ROUNDS: u32 = 5;
+    let build = |vars: &[(String, String)]| {
+        let v = VariableSpec::open()
+            .validate(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .expect("valid");
+        Renderer::new(&v, RenderOptions::default()).expect("builds")
+    };
+    let cases: Vec<_> = COUNTS
+        .iter()
+        .map(|&n| {
+            let vars = many_variables(n);
+            let input = markdown_over(&vars, 64 * 1024, 2_260);
+            let renderer = build(&vars);
+            (vars, input, renderer)
+        })
+        .collect();
+    let mut render: [Vec<Duration>; COUNTS.len()] = Default::default();
+    let mut builds: [Vec<Duration>; COUNTS.len()] = Default::default();
+    let mut out = Vec::with_capacity(2 * 64 * 1024);
+    for _ in 0..ROUNDS {
+        for (i, (vars, input, renderer)) in cases.iter().enumerate() {
+            render[i].push(median(budget / ROUNDS, || {
+                out.clear();
+                renderer
+                    .render_into("v", black_box(input), &mut out)
+                    .expect("renders");
+                black_box(&out);
+            }));
+            builds[i].push(median(budget / ROUNDS, || {
+                black_box(build(black_box(vars)));
+            }));
+        }
+    }
+    let med = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let render = render.each_mut().map(med);
+    let builds = builds.each_mut().map(med);
+    for (i, &n) in COUNTS.iter().enumerate().skip(1) {
+        let t = render[i];
+        let row = Row::new(
+            format!("render 64 KiB, 2,260 placeholders, {n} variables"),
+            Figure::time(t).note(format!("{:.2} GB/s", gb_per_s(64 * 1024, t))),
+        )
+        .against("the same with 10 variables", Figure::time(render[0]));
+        rows.push(if n == 10_000 {
+            let slower = t.as_secs_f64() / render[0].as_secs_f64();
+            row.target(
+                format!("≤ 1.3× the 10-variable time (now {slower:.2}×)"),
+                slower <= 1.3,
+            )
+        } else {
+            row
+        });
+    }
+    rows.push(
+        Row::new(
+            "build a renderer for 10,000 variables (validate + index)",
+            Figure::time(builds[COUNTS.len() - 1]),
+        )
+        .against("the same for 10 variables", Figure::time(builds[0])),
+    );
 }
 
 fn first_line(s: &str) -> String {
@@ -264,34 +340,105 @@ fn first_line(s: &str) -> String {
     if line.chars().count() > 90 {
         short.push('…');
     }
-    short.replace('|', "\\|")
+    short
+}
+
+/// The report's groups, in the order they run; `--only` picks one.
+const GROUPS: [&str; 5] = ["render", "e2e", "store", "import", "deploy"];
+
+/// What the command line asks for.
+struct Args {
+    quick: bool,
+    json: bool,
+    only: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        quick: false,
+        json: false,
+        only: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => args.quick = true,
+            "--json" => args.json = true,
+            "--only" => {
+                let group = it.next().ok_or("--only needs a group")?;
+                if !GROUPS.contains(&group.as_str()) {
+                    return Err(format!(
+                        "unknown group `{group}`; the groups are {}",
+                        GROUPS.join(", ")
+                    ));
+                }
+                args.only = Some(group);
+            }
+            // Cargo passes `--bench` to binaries run by `cargo bench`.
+            "--bench" => {}
+            other => {
+                return Err(format!(
+                    "unknown argument `{other}`; usage: report [--quick] [--json] [--only {}]",
+                    GROUPS.join("|")
+                ));
+            }
+        }
+    }
+    Ok(args)
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("report: {e}");
+            std::process::exit(2);
+        }
+    };
+    let quick = args.quick;
     let budget = if quick {
         Duration::from_millis(60)
     } else {
         Duration::from_millis(600)
     };
+    let runs = |group: &str| args.only.as_deref().is_none_or(|g| g == group);
     let started = Instant::now();
     let mut rows = Vec::new();
-    eprintln!("measuring render…");
-    render_rows(budget, &mut rows);
-    eprintln!("measuring the end-to-end deploy…");
-    e2e::rows(budget, &mut rows);
-    eprintln!("measuring the catalogue (builds 1k and 100k artifacts)…");
-    store::rows(budget, quick, &mut rows);
-    eprintln!("measuring tree import…");
-    import::rows(quick, &mut rows);
-    eprintln!("measuring deploy…");
-    deploy::rows(budget, quick, &mut rows);
-    println!("{}", markdown_table(&rows));
+    if runs("render") {
+        eprintln!("measuring render…");
+        render_rows(budget, &mut rows);
+    }
+    if runs("e2e") {
+        eprintln!("measuring the end-to-end deploy…");
+        e2e::rows(budget, &mut rows);
+    }
+    if runs("store") {
+        eprintln!("measuring the catalogue (builds 1k and 100k artifacts)…");
+        store::rows(budget, quick, &mut rows);
+    }
+    if runs("import") {
+        eprintln!("measuring tree import…");
+        import::rows(quick, &mut rows);
+    }
+    if runs("deploy") {
+        eprintln!("measuring deploy…");
+        deploy::rows(budget, quick, &mut rows);
+    }
     let short = rows.iter().filter(|r| r.pass == Some(false)).count();
     let pass = rows.iter().filter(|r| r.pass == Some(true)).count();
-    println!(
-        "{pass} targets met, {short} short; measured in {:.0} s ({} mode).",
+    let summary = format!(
+        "{pass} targets met, {short} short; measured in {:.0} s ({} mode{}).",
         started.elapsed().as_secs_f64(),
-        if quick { "--quick" } else { "default" }
+        if quick { "--quick" } else { "default" },
+        args.only
+            .as_deref()
+            .map_or(String::new(), |g| format!(", group {g} only"))
     );
+    if args.json {
+        println!("{}", json_table(&rows));
+        eprintln!("{summary}");
+    } else {
+        println!("{}", markdown_table(&rows));
+        println!("{summary}");
+    }
 }

@@ -6,20 +6,13 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use stencil::store::{ArtifactQuery, Catalog, NewArtifact};
-use stencil_benches::quick::{Row, fmt_duration, median};
+use stencil_benches::quick::{Figure, Row, fmt_duration, median};
 use stencil_benches::store_data::{
     self, PAGE, TEMPLATE, collection, collections_n_plus_one, group_by, n_plus_one, template_naive,
 };
 
 fn row(measurement: String, stencil: Duration, baseline: (&str, Duration)) -> Row {
-    Row {
-        measurement,
-        stencil: format!("p50 {}", fmt_duration(stencil)),
-        baseline: format!("{}: {}", baseline.0, fmt_duration(baseline.1)),
-        ratio: Some(baseline.1.as_secs_f64() / stencil.as_secs_f64()),
-        target: "—".into(),
-        pass: None,
-    }
+    Row::new(measurement, Figure::p50(stencil)).against(baseline.0, Figure::time(baseline.1))
 }
 
 pub fn rows(budget: Duration, quick: bool, rows: &mut Vec<Row>) {
@@ -47,15 +40,17 @@ pub fn rows(budget: Duration, quick: bool, rows: &mut Vec<Row>) {
             black_box(group_by(&raw, 0));
         });
         pages.push(t);
-        let mut r = row(
-            format!("listing page of 50 with tags and collection counts, {size} artifacts"),
-            t,
-            ("original N+1 (1 + 1 + one COUNT per membership)", t_n1),
+        rows.push(
+            row(
+                format!("listing page of 50 with tags and collection counts, {size} artifacts"),
+                t,
+                ("original N+1 (1 + 1 + one COUNT per membership)", t_n1),
+            )
+            .target(
+                "p50 ≤ 100 µs and ≥ 10× N+1",
+                t <= Duration::from_micros(100) && t_n1.as_secs_f64() / t.as_secs_f64() >= 10.0,
+            ),
         );
-        r.target = "p50 ≤ 100 µs and ≥ 10× N+1".into();
-        r.pass =
-            Some(t <= Duration::from_micros(100) && t_n1.as_secs_f64() / t.as_secs_f64() >= 10.0);
-        rows.push(r);
         rows.push(row(
             format!("listing page of 50, {size} artifacts — vs one GROUP BY"),
             t,
@@ -151,25 +146,27 @@ pub fn rows(budget: Duration, quick: bool, rows: &mut Vec<Row>) {
                         .expect("miss"),
                 );
             });
-            let mut r = row(
-                "count cache hit (collection_artifact_count)".into(),
-                t_hit,
-                ("uncached read", t_miss),
+            rows.push(
+                row(
+                    "count cache hit (collection_artifact_count)".into(),
+                    t_hit,
+                    ("uncached read", t_miss),
+                )
+                .target("≤ 100 ns", t_hit <= Duration::from_nanos(100)),
             );
-            r.target = "≤ 100 ns".into();
-            r.pass = Some(t_hit <= Duration::from_nanos(100));
-            rows.push(r);
         }
     }
     if let [small, large] = pages[..] {
-        rows.push(Row {
-            measurement: "listing page growth, 1k → 100k artifacts".into(),
-            stencil: format!("{} → {}", fmt_duration(small), fmt_duration(large)),
-            baseline: "1k page".into(),
-            ratio: Some(small.as_secs_f64() / large.as_secs_f64()),
-            target: "flat in catalogue size: within 2×".into(),
-            pass: Some(large.as_secs_f64() <= 2.0 * small.as_secs_f64()),
-        });
+        let mut at_100k = Figure::time(large);
+        at_100k.text = format!("{} → {}", fmt_duration(small), fmt_duration(large));
+        rows.push(
+            Row::new("listing page growth, 1k → 100k artifacts", at_100k)
+                .against("1k page", Figure::time(small))
+                .target(
+                    "flat in catalogue size: within 2×",
+                    large.as_secs_f64() <= 2.0 * small.as_secs_f64(),
+                ),
+        );
     }
 
     // Import: one transaction vs one put per artifact.
@@ -194,16 +191,15 @@ pub fn rows(budget: Duration, quick: bool, rows: &mut Vec<Row>) {
     single.sort();
     let (t_bulk, t_single) = (bulk[bulk.len() / 2], single[single.len() / 2]);
     let per_s = BATCH as f64 / t_bulk.as_secs_f64();
-    rows.push(Row {
-        measurement: "bulk import of 10,000 artifacts into a catalogue file (one transaction)"
-            .into(),
-        stencil: format!("{} ({per_s:.0} artifacts/s)", fmt_duration(t_bulk)),
-        baseline: format!(
-            "one put_artifact per artifact (extrapolated from 1,000): {}",
-            fmt_duration(t_single)
-        ),
-        ratio: Some(t_single.as_secs_f64() / t_bulk.as_secs_f64()),
-        target: "≥ 50,000 artifacts/s".into(),
-        pass: Some(per_s >= 50_000.0),
-    });
+    rows.push(
+        Row::new(
+            "bulk import of 10,000 artifacts into a catalogue file (one transaction)",
+            Figure::time(t_bulk).note(format!("{per_s:.0} artifacts/s")),
+        )
+        .against(
+            "one put_artifact per artifact (extrapolated from 1,000)",
+            Figure::time(t_single),
+        )
+        .target("≥ 50,000 artifacts/s", per_s >= 50_000.0),
+    );
 }

@@ -19,8 +19,15 @@ const NAMES: &[&str] = &[
     "a",
 ];
 
-fn fragment() -> impl Strategy<Value = Vec<u8>> {
-    let name = prop::sample::select(NAMES).prop_map(str::to_string);
+/// Padding variables `PAD_0` … `PAD_199`: many names of one length, which
+/// puts the renderer on its hashed layout (the length layout takes at most
+/// three names per length); the inputs mention a few.
+const PADDING: usize = 200;
+const PAD_MENTIONS: &[&str] = &["PAD_0", "PAD_199", "PAD_200"];
+
+/// A piece of input; its placeholders name one of `NAMES` or of `extra`.
+fn fragment(extra: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
+    let name = prop::sample::select([NAMES, extra].concat()).prop_map(str::to_string);
     prop_oneof![
         name.clone()
             .prop_map(|n| format!("{{{{{n}}}}}").into_bytes()),
@@ -53,7 +60,11 @@ fn fragment() -> impl Strategy<Value = Vec<u8>> {
 }
 
 fn input() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(fragment(), 0..24).prop_map(|f| f.concat())
+    prop::collection::vec(fragment(&[]), 0..24).prop_map(|f| f.concat())
+}
+
+fn padded_input() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(fragment(PAD_MENTIONS), 0..24).prop_map(|f| f.concat())
 }
 
 fn value() -> impl Strategy<Value = String> {
@@ -74,6 +85,12 @@ fn variables() -> impl Strategy<Value = BTreeMap<String, String>> {
     )
 }
 
+/// `vars` plus `PAD_0` … `PAD_199`.
+fn padded(mut vars: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    vars.extend((0..PADDING).map(|i| (format!("PAD_{i}"), format!("{{{{p{i}}}}}"))));
+    vars
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -84,37 +101,67 @@ proptest! {
         lenient: bool,
         skip_binary: bool,
     ) {
-        let validated = VariableSpec::open().validate(vars.clone()).unwrap();
-        let mut options = RenderOptions::default();
-        if lenient {
-            options = options.lenient();
-        }
-        if !skip_binary {
-            options = options.binary(BinaryPolicy::Render);
-        }
-        let renderer = Renderer::new(&validated, options).unwrap();
-        let got = renderer.render_with_summary("f", &input);
-        match model(&input, &vars, lenient, skip_binary) {
-            Ok((want, want_left)) => {
-                let (out, summary) = got.unwrap();
-                prop_assert_eq!(&*out, &want[..]);
-                let left: Left = summary.left.into_iter().map(|l| (l.name, l.line, l.column)).collect();
-                prop_assert_eq!(left, want_left);
-                // render_into agrees with render.
-                let mut buf = b"pre".to_vec();
-                renderer.render_into("f", &input, &mut buf).unwrap();
-                prop_assert_eq!(&buf[3..], &want[..]);
-            }
-            Err((line, column, name)) => {
-                match got {
-                    Err(stencil_render::RenderError::UnknownPlaceholder {
-                        line: l, column: c, placeholder, ..
-                    }) => {
-                        prop_assert_eq!((l, c, placeholder), (line, column, name));
-                    }
-                    other => prop_assert!(false, "expected an unknown-placeholder error, got {:?}", other),
-                }
-            }
-        }
+        check(&input, &vars, lenient, skip_binary)?;
     }
+
+    /// The same with hundreds of variables: the renderer's hashed layout.
+    #[test]
+    fn renderer_matches_model_with_many_variables(
+        input in padded_input(),
+        vars in variables().prop_map(padded),
+        lenient: bool,
+        skip_binary: bool,
+    ) {
+        check(&input, &vars, lenient, skip_binary)?;
+    }
+}
+
+fn check(
+    input: &[u8],
+    vars: &BTreeMap<String, String>,
+    lenient: bool,
+    skip_binary: bool,
+) -> Result<(), TestCaseError> {
+    let validated = VariableSpec::open().validate(vars.clone()).unwrap();
+    let mut options = RenderOptions::default();
+    if lenient {
+        options = options.lenient();
+    }
+    if !skip_binary {
+        options = options.binary(BinaryPolicy::Render);
+    }
+    let renderer = Renderer::new(&validated, options).unwrap();
+    let got = renderer.render_with_summary("f", input);
+    match model(input, vars, lenient, skip_binary) {
+        Ok((want, want_left)) => {
+            let (out, summary) = got.unwrap();
+            prop_assert_eq!(&*out, &want[..]);
+            let left: Left = summary
+                .left
+                .into_iter()
+                .map(|l| (l.name, l.line, l.column))
+                .collect();
+            prop_assert_eq!(left, want_left);
+            // render_into agrees with render.
+            let mut buf = b"pre".to_vec();
+            renderer.render_into("f", input, &mut buf).unwrap();
+            prop_assert_eq!(&buf[3..], &want[..]);
+        }
+        Err((line, column, name)) => match got {
+            Err(stencil_render::RenderError::UnknownPlaceholder {
+                line: l,
+                column: c,
+                placeholder,
+                ..
+            }) => {
+                prop_assert_eq!((l, c, placeholder), (line, column, name));
+            }
+            other => prop_assert!(
+                false,
+                "expected an unknown-placeholder error, got {:?}",
+                other
+            ),
+        },
+    }
+    Ok(())
 }

@@ -1,0 +1,103 @@
+//! Renders corpus (b), 1 MiB of Markdown with 20 placeholders, or copies it
+//! with memcpy, 50 times; for counting instructions and simulated cache
+//! misses with callgrind, which are reproducible on a loaded machine where
+//! timings are not:
+//!
+//! ```sh
+//! cargo build --profile bench -p stencil-benches --example profile_copy
+//! valgrind --tool=callgrind --cache-sim=yes target/release/examples/profile_copy render_into
+//! ```
+//!
+//! Modes: `memcpy` (the limit), `render_into` (into a reused buffer),
+//! `render` (a fresh buffer per call, as `render` returns it); and `align`,
+//! which instead times (wall clock, interleaved, medians) memcpy and
+//! `render_into` with the input at a few offsets from a page boundary, to
+//! see the 4 KiB-aliasing effect of page-aligned buffers.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+
+use stencil::render::{RenderOptions, Renderer, VariableSpec};
+use stencil_benches::render_corpus::{VARIABLES, markdown};
+
+const PASSES: usize = 50;
+
+fn main() {
+    let mode = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "render_into".into());
+    let vars = VariableSpec::open().validate(VARIABLES).expect("valid");
+    let renderer = Renderer::new(&vars, RenderOptions::default()).expect("builds");
+    let input = markdown(1024 * 1024, 20);
+    let mut out = Vec::with_capacity(input.len() * 2);
+    if mode == "align" {
+        align(&renderer, &input);
+        return;
+    }
+    let mut bytes = 0;
+    for _ in 0..PASSES {
+        match mode.as_str() {
+            "memcpy" => {
+                out.clear();
+                out.extend_from_slice(black_box(&input));
+                bytes += out.len();
+            }
+            "render_into" => {
+                out.clear();
+                renderer
+                    .render_into("b.md", black_box(&input), &mut out)
+                    .expect("renders");
+                bytes += out.len();
+            }
+            "render" => {
+                bytes += renderer
+                    .render("b.md", black_box(&input))
+                    .expect("renders")
+                    .len()
+            }
+            other => panic!("unknown mode {other}"),
+        }
+        black_box(&out);
+    }
+    eprintln!("{mode}: {bytes} bytes out");
+}
+
+/// Medians of 201 interleaved rounds: memcpy and `render_into`, input at
+/// page offset 0 (as a fresh 1 MiB allocation has) and shifted.
+fn align(renderer: &Renderer, input: &[u8]) {
+    use std::time::{Duration, Instant};
+    let mut backing = vec![0u8; input.len() + 8192];
+    let base = backing.as_ptr() as usize % 4096;
+    let mut out = Vec::with_capacity(input.len() * 2);
+    let out_offset = out.as_ptr() as usize % 4096;
+    for shift in [0usize, 64, 1024, 2048] {
+        // Start the input `shift` bytes past the output's page offset.
+        let start = (out_offset + shift + 4096 - base) % 4096;
+        backing[start..start + input.len()].copy_from_slice(input);
+        let src = &backing[start..start + input.len()];
+        let (mut copy, mut render) = (Vec::new(), Vec::new());
+        for _ in 0..201 {
+            let t = Instant::now();
+            out.clear();
+            out.extend_from_slice(black_box(src));
+            black_box(&out);
+            copy.push(t.elapsed());
+            let t = Instant::now();
+            out.clear();
+            renderer
+                .render_into("b.md", black_box(src), &mut out)
+                .expect("renders");
+            black_box(&out);
+            render.push(t.elapsed());
+        }
+        let med = |v: &mut Vec<Duration>| {
+            v.sort();
+            v[v.len() / 2]
+        };
+        let (c, r) = (med(&mut copy), med(&mut render));
+        println!(
+            "input {shift:>4} B past the output's page offset: memcpy {c:?}, render_into {r:?}, ratio {:.2}",
+            c.as_secs_f64() / r.as_secs_f64()
+        );
+    }
+}
