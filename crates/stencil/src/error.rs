@@ -59,6 +59,21 @@ pub enum Error {
     /// A tree import failed (see [`ImportError`]).
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// An artifact that runs code (a hook, an MCP configuration) has no
+    /// place in this profile's assistant (see
+    /// [`is_executable_content`](crate::is_executable_content)).
+    #[error(
+        "artifact `{artifact}` cannot be deployed with profile `{profile}`: {reason}; \
+         leave it out of the selection or deploy with the claude profile"
+    )]
+    NoTarget {
+        /// The artifact.
+        artifact: String,
+        /// The profile.
+        profile: String,
+        /// Why there is no sensible place for it.
+        reason: &'static str,
+    },
     /// A custom profile root is not a safe relative path.
     #[error("profile root `{root}` is not allowed: {source}")]
     Profile {

@@ -103,11 +103,13 @@ pub use stencil_render as render;
 pub use stencil_store as store;
 
 mod error;
+mod executable;
 pub mod import;
 mod profile;
 mod template;
 
 pub use crate::error::Error;
+pub use crate::executable::{EXECUTABLE_KINDS, is_executable_content};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -6,7 +6,7 @@ use crate::deploy::RelPath;
 
 /// The assistant-config roots a path profile knows. A file whose path starts
 /// with one of them is moved under the chosen profile's root.
-pub const KNOWN_ROOTS: [&str; 4] = [".claude", ".codex", ".gemini", ".cursor"];
+pub const KNOWN_ROOTS: [&str; 5] = [".claude", ".codex", ".gemini", ".cursor", ".agents"];
 
 /// Which assistant's folder a template's files land in.
 ///
@@ -98,6 +98,9 @@ impl FromStr for PathProfile {
             "codex" => PathProfile::Codex,
             "gemini" => PathProfile::Gemini,
             "cursor" => PathProfile::Cursor,
+            // The cross-assistant folder (`.agents/skills/…`): a custom
+            // root, spelled without its dot like the others.
+            "agents" => PathProfile::custom(".agents")?,
             "as-stored" | "" if s == "as-stored" => PathProfile::AsStored,
             _ => PathProfile::custom(s)?,
         })

@@ -347,7 +347,8 @@ fn render_loaded(
     {
         let key = entity.artifact.to_string();
         for file in &entity.files {
-            let profiled = options.profile.apply(&file.path);
+            let profiled =
+                crate::executable::place(&entity.artifact, &file.path, &options.profile)?;
             // Paths are always strict: a path with a placeholder left in it
             // would create a file literally named `{{X}}`.
             let path_name = format!("{key}: path `{}`", file.path);

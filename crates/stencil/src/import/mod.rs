@@ -71,14 +71,23 @@ use std::path::Path;
 use crate::store::Catalog;
 
 mod error;
+mod layout;
+mod manifest;
+mod marketplace;
 mod options;
+mod plugin;
 mod report;
 mod scan;
 mod write;
 
 pub use self::error::ImportError;
+pub use self::layout::{Layout, UnknownLayout, detect};
+pub use self::manifest::{MARKETPLACE_MANIFEST, PLUGIN_MANIFEST, PluginMeta, TWIN_MANIFESTS};
 pub use self::options::{ImportEvent, ImportObserver, ImportOptions};
-pub use self::report::{CollectionImport, ScannedTree, SkipReason, Skipped, TreeImportReport};
+pub use self::report::{
+    CollectionImport, PluginImport, ScannedPlugin, ScannedTree, SkipReason, Skipped, SkippedPlugin,
+    TreeImportReport,
+};
 pub use self::scan::TOP_LEVEL_CONTEXT;
 pub use self::write::import_scanned;
 
