@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use serde::Serialize;
 use stencil::deploy::DeployOptions;
-use stencil::render::today;
 use stencil::store::{ArtifactKey, ArtifactQuery, Catalog, Error as StoreError, TemplateSpec};
-use stencil::{TemplateDeployOptions, deploy_template};
+use stencil::{TemplateDeployOptions, deploy_template, today};
 
 use crate::commands::deploy::{DeploySummary, explain};
 use crate::commands::import::{ImportSummary, Importer};
@@ -116,7 +115,7 @@ pub fn run(ctx: &Context, dir: &Path) -> Result<Output> {
     ];
     let options = TemplateDeployOptions::new().deploy_options(DeployOptions::new());
     let report = deploy_template(&catalog, NAME, dir, variables.iter().cloned(), &options)
-        .map_err(|e| explain(e, &catalog, NAME, None))?;
+        .map_err(|e| explain(e, NAME))?;
     let deploy = DeploySummary::from_report(&report);
 
     let json = DemoJson {

@@ -119,8 +119,16 @@ impl Style {
     }
 }
 
-/// Byte counts read the same here as in the library's one-line summaries.
-pub use stencil::human_bytes;
+/// Formats a byte count for people: `512 B`, `12.0 KiB`, `3.4 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else if n < 1024 * 1024 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
+    }
+}
 
 /// `n thing` or `n things` (`entity` → `entities`).
 pub fn count(n: usize, thing: &str) -> String {
@@ -144,6 +152,7 @@ mod tests {
         assert_eq!(count(0, "entity"), "0 entities");
         assert_eq!(human_bytes(10), "10 B");
         assert_eq!(human_bytes(2048), "2.0 KiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024 + 400 * 1024), "3.4 MiB");
     }
 
     #[test]

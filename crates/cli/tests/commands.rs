@@ -317,6 +317,12 @@ fn templates_are_created_listed_and_shown() -> TestResult {
     assert_eq!(j["entities"][0]["required"], true);
     assert_eq!(j["entities"][1]["required"], false);
     assert_eq!(j["entities"][1]["files"].as_array().map(Vec::len), Some(2));
+    // A file reads the same in `template show` as in `artifact show`.
+    let artifact = env
+        .run(&["--json", "artifact", "show", "context_file:CLAUDE.md"])
+        .ok()
+        .json();
+    assert_eq!(j["entities"][0]["files"], artifact["files"]);
     assert_eq!(
         j["variables"],
         serde_json::json!([
@@ -424,6 +430,14 @@ fn deploy_writes_every_file_and_reports_json() -> TestResult {
     assert!(j["bytes"].as_u64().ok_or("bytes")? > 0);
     assert!(j["dirs_created"].as_array().ok_or("dirs")?.len() >= 5);
     assert_eq!(j["left"], serde_json::json!([]));
+    // The summary line is for people: sizes in B/KiB, counted nouns.
+    let summary = j["summary"].as_str().ok_or("summary")?;
+    assert!(
+        summary.contains(": 6 written, 0 skipped, 0 overwritten, ")
+            && summary.contains(&format!(" {} B in ", j["bytes"]))
+            && summary.contains(" directories created, "),
+        "{summary}"
+    );
     assert_eq!(
         fs::read_to_string(env.path("app/CLAUDE.md"))?,
         "# rocket\nBy Ada on 2025-01-02.\n"

@@ -162,6 +162,33 @@ fn strict_placeholder_says_how_to_proceed() -> TestResult {
     Ok(())
 }
 
+/// A path is always rendered strictly, so for a placeholder in a path the
+/// CLI suggests a value only: `--lenient` or a verbatim mark would not help.
+#[test]
+fn placeholder_in_a_path_suggests_a_value_only() -> TestResult {
+    let env = Env::new();
+    env.write("src/.claude/rules/{{TEAM}}.md", "rules\n");
+    env.run(&["import", env.path("src").to_str().ok_or("path")?])
+        .ok();
+    env.run(&[
+        "template",
+        "create",
+        "t",
+        "--artifact",
+        "rule_file:{{TEAM}}",
+    ])
+    .ok();
+    let run = env.run(&deploy_args("t", "app", &VARS)).fails_with(&[
+        ".claude/rules/{{TEAM}}.md:1:15",
+        "--var TEAM=",
+        "in the path of `.claude/rules/{{TEAM}}.md` of artifact `rule_file:{{TEAM}}`",
+    ]);
+    assert!(!run.stderr.contains("--lenient"), "{}", run.stderr);
+    assert!(!run.stderr.contains("verbatim"), "{}", run.stderr);
+    assert!(!env.path("app").exists());
+    Ok(())
+}
+
 #[test]
 fn selection_errors() -> TestResult {
     let env = Env::new();

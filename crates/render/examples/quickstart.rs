@@ -2,7 +2,7 @@
 //!
 //! Run: `cargo run --release -p stencil-render --example quickstart`
 
-use stencil_render::{RenderError, RenderOptions, Renderer, VariableSpec, today};
+use stencil_render::{RenderError, RenderOptions, Renderer, VariableSpec};
 
 const TEMPLATE: &str = "\
 # {{PROJECT_NAME}}
@@ -17,7 +17,8 @@ fn main() -> Result<(), RenderError> {
     let spec = VariableSpec::builder()
         .required("PROJECT_NAME")
         .optional("AUTHOR")
-        .default_with("DATE", today)
+        // A computed default (the `stencil` facade passes today's date).
+        .default_with("DATE", || "2026-12-01".to_string())
         .optional("TRICKY")
         .build()?;
     let vars = spec.validate([

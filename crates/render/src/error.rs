@@ -102,9 +102,6 @@ struct HowToProceed<'a>(&'a [String]);
 
 impl fmt::Display for HowToProceed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "known variables: {}", quoted(self.0))?;
-        f.write_str(
-            "; give it a value, mark the file verbatim, or render leniently to leave it as is",
-        )
+        write!(f, "known variables: {}", quoted(self.0))
     }
 }

@@ -56,4 +56,4 @@ pub use crate::renderer::{
     BINARY_SNIFF_LEN, BinaryPolicy, LeftPlaceholder, RenderOptions, RenderSummary, Renderer,
     UnknownPolicy,
 };
-pub use crate::spec::{VariableSpec, VariableSpecBuilder, Variables, is_valid_name, today};
+pub use crate::spec::{VariableSpec, VariableSpecBuilder, Variables, is_valid_name};

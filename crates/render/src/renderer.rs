@@ -11,6 +11,7 @@ pub const BINARY_SNIFF_LEN: usize = 8 * 1024;
 
 /// What to do with a well-formed `{{NAME}}` whose NAME has no value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum UnknownPolicy {
     /// Fail with [`RenderError::UnknownPlaceholder`] (file, line, column).
     #[default]
@@ -22,6 +23,7 @@ pub enum UnknownPolicy {
 
 /// What to do with input that looks binary (a NUL in the first 8 KiB).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum BinaryPolicy {
     /// Return the input unchanged and set [`RenderSummary::binary`].
     #[default]
@@ -64,6 +66,7 @@ impl RenderOptions {
 
 /// A placeholder left in the output by a lenient render.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct LeftPlaceholder {
     /// The name between the braces.
     pub name: String,
@@ -76,6 +79,7 @@ pub struct LeftPlaceholder {
 
 /// What a render did, besides producing bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RenderSummary {
     /// True when the input was treated as binary and passed through unchanged.
     pub binary: bool,

@@ -31,13 +31,6 @@ pub(crate) const fn is_ident_continue(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
-/// Today's local date as `YYYY-MM-DD`, the usual default for `DATE`.
-///
-/// Falls back to UTC when the local time zone cannot be determined.
-pub fn today() -> String {
-    jiff::Zoned::now().date().to_string()
-}
-
 /// Where a default value comes from.
 #[derive(Clone)]
 enum DefaultValue {
@@ -86,13 +79,15 @@ struct Declared {
 ///     .required("PROJECT_NAME")
 ///     .optional("AUTHOR")
 ///     .default_value("LICENSE", "MIT")
-///     .default_with("DATE", stencil_render::today)
+///     // Computed at each validation (the `stencil` facade passes its
+///     // `today`; this crate reads no clock).
+///     .default_with("DATE", || "2026-12-01".to_string())
 ///     .build()?;
 ///
 /// let vars = spec.validate([("PROJECT_NAME", "demo")])?;
 /// assert_eq!(vars.get("PROJECT_NAME"), Some("demo"));
 /// assert_eq!(vars.get("LICENSE"), Some("MIT"));
-/// assert_eq!(vars.get("DATE").map(str::len), Some(10));
+/// assert_eq!(vars.get("DATE"), Some("2026-12-01"));
 /// assert_eq!(vars.get("AUTHOR"), None); // declared, but no value
 ///
 /// let err = spec.validate([("PROJECT_NAME", "x"), ("COLOR", "red")]).unwrap_err();
@@ -144,7 +139,7 @@ impl VariableSpecBuilder {
     }
 
     /// Declares a variable whose default is computed at validation time,
-    /// such as [`today`] for `DATE`.
+    /// such as today's date for `DATE` (the `stencil` facade's `today`).
     pub fn default_with<F>(mut self, name: &str, f: F) -> Self
     where
         F: Fn() -> String + Send + Sync + 'static,
@@ -187,11 +182,6 @@ impl VariableSpec {
             declared: BTreeMap::new(),
             open: true,
         }
-    }
-
-    /// True when this spec accepts names it does not declare.
-    pub fn is_open(&self) -> bool {
-        self.open
     }
 
     /// The declared names, sorted.
@@ -427,16 +417,23 @@ mod tests {
 
     #[test]
     fn computed_default_is_called_at_validation() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static CALLS: AtomicUsize = AtomicUsize::new(0);
         let spec = VariableSpec::builder()
-            .default_with("DATE", today)
+            .default_with("DATE", || {
+                CALLS.fetch_add(1, Ordering::SeqCst);
+                "2026-12-01".to_string()
+            })
             .build()
             .unwrap();
+        assert_eq!(CALLS.load(Ordering::SeqCst), 0, "called at build time");
         let v = spec.validate(Vec::<(String, String)>::new()).unwrap();
-        let d = v.get("DATE").unwrap();
-        assert_eq!(d.len(), 10);
-        assert_eq!(&d[4..5], "-");
-        assert_eq!(&d[7..8], "-");
-        assert!(d.bytes().filter(|b| b.is_ascii_digit()).count() == 8);
+        assert_eq!(v.get("DATE"), Some("2026-12-01"));
+        assert_eq!(CALLS.load(Ordering::SeqCst), 1);
+        // A given value wins and the default is not computed.
+        let v = spec.validate([("DATE", "2000-01-01")]).unwrap();
+        assert_eq!(v.get("DATE"), Some("2000-01-01"));
+        assert_eq!(CALLS.load(Ordering::SeqCst), 1);
     }
 
     #[test]

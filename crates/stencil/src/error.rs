@@ -1,3 +1,5 @@
+use std::fmt;
+
 use crate::deploy::{DeployError, PathError, PlanError};
 use crate::import::ImportError;
 use crate::render::RenderError;
@@ -15,9 +17,29 @@ pub enum Error {
     /// The catalogue failed: not found, corrupt blob, database error…
     #[error(transparent)]
     Store(#[from] store::Error),
-    /// Variables did not validate, or a placeholder is unknown in strict mode.
+    /// The variables did not validate against the template's spec, or the
+    /// template declares an invalid variable name. (A file that does not
+    /// render is [`Error::RenderFile`].)
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// A file's path or content did not render (in strict mode: an unknown
+    /// placeholder). Names the artifact and the file as stored, so a caller
+    /// can point at it (e.g. to mark it verbatim) without reloading the
+    /// template.
+    #[error("{source} (in the {part} of `{file}`, artifact `{artifact}`)")]
+    RenderFile {
+        /// The artifact holding the file (`type:name`).
+        artifact: String,
+        /// The file's path as stored in the catalogue (before profile and
+        /// rendering).
+        file: String,
+        /// Whether its path or its content failed.
+        part: FilePart,
+        /// What the renderer reported; its `file`, line and column refer to
+        /// the file's path in the project (after the profile). Boxed to
+        /// keep this type small.
+        source: Box<RenderError>,
+    },
     /// The selection leaves out entities the template requires.
     #[error(
         "template `{template}` requires {} that the selection leaves out: {}",
@@ -89,4 +111,24 @@ fn keys(keys: &[String]) -> String {
         .map(|k| format!("`{k}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Which part of a file did not render ([`Error::RenderFile`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FilePart {
+    /// Its path (paths are always rendered strictly: a placeholder left in
+    /// a path would name a file `{{X}}`).
+    Path,
+    /// Its content.
+    Content,
+}
+
+impl fmt::Display for FilePart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FilePart::Path => "path",
+            FilePart::Content => "content",
+        })
+    }
 }

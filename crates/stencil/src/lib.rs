@@ -6,7 +6,8 @@
 //! as modules the way ripgrep's `grep` crate does:
 //!
 //! * [`render`] — single-pass `{{VARIABLE}}` substitution ([`stencil_render`]).
-//! * [`store`] — the catalogue on SQLite ([`stencil_store`]).
+//! * [`store`] — the catalogue, on SQLite or (feature `postgres`) PostgreSQL
+//!   ([`stencil_store`]).
 //! * [`deploy`] — staged, atomic, recoverable placement ([`stencil_deploy`]).
 //!
 //! It adds only the operations that need all three: [`deploy_template`] and
@@ -106,9 +107,10 @@ mod error;
 mod executable;
 pub mod import;
 mod profile;
+mod spec;
 mod template;
 
-pub use crate::error::Error;
+pub use crate::error::{Error, FilePart};
 pub use crate::executable::{EXECUTABLE_KINDS, is_executable_content};
 
 /// The README's Rust examples, compiled and run as doc tests.
@@ -116,7 +118,8 @@ pub use crate::executable::{EXECUTABLE_KINDS, is_executable_content};
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 pub use crate::profile::{KNOWN_ROOTS, PathProfile};
+pub use crate::spec::{base_spec, template_spec, today};
 pub use crate::template::{
     EXECUTABLE_MODE, RenderedFile, RenderedFileSummary, TemplateDeployOptions,
-    TemplateDeployReport, base_spec, deploy_template, human_bytes, render_template, template_spec,
+    TemplateDeployReport, deploy_template, render_template,
 };

@@ -6,7 +6,7 @@ use crate::deploy::RelPath;
 
 /// The assistant-config roots a path profile knows. A file whose path starts
 /// with one of them is moved under the chosen profile's root.
-pub const KNOWN_ROOTS: [&str; 5] = [".claude", ".codex", ".gemini", ".cursor", ".agents"];
+pub const KNOWN_ROOTS: &[&str] = &[".claude", ".codex", ".gemini", ".cursor", ".agents"];
 
 /// Which assistant's folder a template's files land in.
 ///
@@ -26,6 +26,7 @@ pub const KNOWN_ROOTS: [&str; 5] = [".claude", ".codex", ".gemini", ".cursor", "
 /// # Ok::<(), stencil::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum PathProfile {
     /// Keep paths as stored in the catalogue.
     #[default]

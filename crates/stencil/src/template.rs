@@ -3,48 +3,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::deploy::{self, DeployOptions, DeployPlan, DeployReport, RelPath};
-use crate::render::{
-    LeftPlaceholder, RenderOptions, Renderer, UnknownPolicy, VariableSpec, VariableSpecBuilder,
-    Variables, today,
-};
+use crate::render::{LeftPlaceholder, RenderOptions, Renderer, UnknownPolicy, Variables};
+use crate::spec::template_spec;
 use crate::store::{ArtifactKey, Catalog, Template};
-use crate::{Error, PathProfile};
+use crate::{Error, FilePart, PathProfile};
 
 /// Mode given to files stored as executable; others get the deploy crate's
 /// default (0644). Modes are applied exactly, without the umask.
 pub const EXECUTABLE_MODE: u32 = 0o755;
-
-/// The variables every template accepts, from the system stencil replaces:
-/// `PROJECT_NAME` (required, not blank), `PROJECT_DESCRIPTION`, `AUTHOR`,
-/// `ARCHITECTURE_DESCRIPTION` (optional), `DATE` (defaults to today,
-/// `YYYY-MM-DD`).
-///
-/// A template's own declared variables extend (and may override) these.
-pub fn base_spec() -> VariableSpecBuilder {
-    VariableSpec::builder()
-        .required("PROJECT_NAME")
-        .optional("PROJECT_DESCRIPTION")
-        .optional("AUTHOR")
-        .optional("ARCHITECTURE_DESCRIPTION")
-        .default_with("DATE", today)
-}
-
-/// The spec for `template`: [`base_spec`] extended by its declared variables.
-///
-/// # Errors
-///
-/// [`Error::Render`] when a declared name is not a valid variable name.
-pub fn template_spec(template: &Template) -> Result<VariableSpec, Error> {
-    let mut spec = base_spec();
-    for var in &template.variables {
-        spec = match (&var.default, var.required) {
-            (Some(default), _) => spec.default_value(&var.name, default.clone()),
-            (None, true) => spec.required(&var.name),
-            (None, false) => spec.optional(&var.name),
-        };
-    }
-    Ok(spec.build()?)
-}
 
 /// How to render and deploy a template. `TemplateDeployOptions::default()`
 /// deploys every entity, keeps stored paths, is strict about placeholders and
@@ -84,12 +50,6 @@ impl TemplateDeployOptions {
         self
     }
 
-    /// Deploys every entity (the default).
-    pub fn select_all(mut self) -> Self {
-        self.selection = None;
-        self
-    }
-
     /// Rewrites known assistant roots to this profile's root.
     pub fn profile(mut self, profile: PathProfile) -> Self {
         self.profile = profile;
@@ -113,6 +73,7 @@ impl TemplateDeployOptions {
 
 /// One file of a rendered template.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RenderedFile {
     /// The artifact it comes from.
     pub artifact: ArtifactKey,
@@ -133,6 +94,7 @@ pub struct RenderedFile {
 
 /// What [`deploy_template`] did.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct TemplateDeployReport {
     /// The template deployed.
     pub template: String,
@@ -149,6 +111,7 @@ pub struct TemplateDeployReport {
 
 /// One deployed file, without its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RenderedFileSummary {
     /// The artifact it comes from.
     pub artifact: ArtifactKey,
@@ -160,12 +123,12 @@ pub struct RenderedFileSummary {
 
 impl TemplateDeployReport {
     /// A one-line summary, e.g. `deployed template "web" into ./app: 9
-    /// written, 1 skipped, 0 overwritten, 3 directories created, 12.0 KiB
-    /// in 2 ms`.
+    /// written, 1 skipped, 0 overwritten, 3 directories created, 12288
+    /// bytes in 2 ms`.
     pub fn summary(&self) -> String {
         let d = &self.deploy;
         let mut line = format!(
-            "{} template \"{}\" into {}: {} written, {} skipped, {} overwritten, {} director{} created, {} in {} ms",
+            "{} template \"{}\" into {}: {} written, {} skipped, {} overwritten, {} director{} created, {} byte{} in {} ms",
             if d.dry_run { "dry run of" } else { "deployed" },
             self.template,
             self.project.display(),
@@ -178,7 +141,8 @@ impl TemplateDeployReport {
             } else {
                 "ies"
             },
-            human_bytes(d.bytes),
+            d.bytes,
+            if d.bytes == 1 { "" } else { "s" },
             d.elapsed.as_millis(),
         );
         if !self.left.is_empty() {
@@ -189,22 +153,6 @@ impl TemplateDeployReport {
             ));
         }
         line
-    }
-}
-
-/// Formats a byte count for people, as [`TemplateDeployReport::summary`]
-/// does: `512 B`, `12.0 KiB`, `3.4 MiB`.
-///
-/// ```
-/// assert_eq!(stencil::human_bytes(2048), "2.0 KiB");
-/// ```
-pub fn human_bytes(n: u64) -> String {
-    if n < 1024 {
-        format!("{n} B")
-    } else if n < 1024 * 1024 {
-        format!("{:.1} KiB", n as f64 / 1024.0)
-    } else {
-        format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
     }
 }
 
@@ -349,10 +297,17 @@ fn render_loaded(
         for file in &entity.files {
             let profiled =
                 crate::executable::place(&entity.artifact, &file.path, &options.profile)?;
+            let render_error = |part, source| Error::RenderFile {
+                artifact: key.clone(),
+                file: file.path.clone(),
+                part,
+                source: Box::new(source),
+            };
             // Paths are always strict: a path with a placeholder left in it
             // would create a file literally named `{{X}}`.
-            let path_name = format!("{key}: path `{}`", file.path);
-            let rendered = path_renderer.render(&path_name, profiled.as_bytes())?;
+            let rendered = path_renderer
+                .render(&profiled, profiled.as_bytes())
+                .map_err(|e| render_error(FilePart::Path, e))?;
             let rendered = String::from_utf8_lossy(&rendered).into_owned();
             let path = RelPath::new(&rendered).map_err(|source| Error::Path {
                 artifact: key.clone(),
@@ -363,8 +318,9 @@ fn render_loaded(
             let (contents, left, verbatim) = if file.verbatim || binary {
                 (file.content.clone(), Vec::new(), true)
             } else {
-                let (contents, summary) =
-                    renderer.render_with_summary(path.as_str(), &file.content)?;
+                let (contents, summary) = renderer
+                    .render_with_summary(path.as_str(), &file.content)
+                    .map_err(|e| render_error(FilePart::Content, e))?;
                 (contents.into_owned(), summary.left, false)
             };
             out.push(RenderedFile {

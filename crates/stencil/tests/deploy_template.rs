@@ -8,7 +8,9 @@ use std::path::Path;
 use stencil::deploy::{DeployOptions, OverwritePolicy};
 use stencil::render::RenderError;
 use stencil::store::{ArtifactKey, Catalog, NewArtifact, NewFile, TemplateSpec, VariableDecl};
-use stencil::{Error, PathProfile, TemplateDeployOptions, deploy_template, render_template};
+use stencil::{
+    Error, FilePart, PathProfile, TemplateDeployOptions, deploy_template, render_template,
+};
 
 /// Every regular file under `root`, relative path → contents.
 fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -123,7 +125,7 @@ fn date_defaults_to_today() {
         &TemplateDeployOptions::new(),
     )
     .unwrap();
-    let today = stencil::render::today();
+    let today = stencil::today();
     assert!(String::from_utf8_lossy(&files[0].contents).contains(&today));
 }
 
@@ -418,6 +420,98 @@ fn strict_names_file_line_column_and_lenient_reports_what_it_left() {
         "x = 1\nprint(f\"{{{NS}}}.rocket\")\n"
     );
     assert!(report.summary().contains("1 unknown placeholder left"));
+}
+
+/// Issue 12: a file that does not render names its artifact and its path
+/// as stored (what `stencil artifact verbatim` takes), for a placeholder in
+/// the path as in the content; the renderer's own location stays the
+/// file's place in the project (after the profile).
+#[test]
+fn a_file_that_does_not_render_names_its_artifact_and_stored_path() {
+    let catalog = Catalog::open_in_memory().unwrap();
+    let in_path = key("command:in-path");
+    let in_content = key("rule_file:in-content");
+    catalog
+        .put_artifact(&NewArtifact::new(in_path.clone()).file(".claude/commands/{{NOPE}}.md", "ok"))
+        .unwrap();
+    catalog
+        .put_artifact(
+            &NewArtifact::new(in_content.clone()).file(".claude/rules/r.md", "a\n {{NOPE}}"),
+        )
+        .unwrap();
+    catalog
+        .create_template(&TemplateSpec::new("p").entity(in_path, true))
+        .unwrap();
+    catalog
+        .create_template(&TemplateSpec::new("c").entity(in_content, true))
+        .unwrap();
+    let options = TemplateDeployOptions::new().profile(PathProfile::Codex);
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "p",
+            "command:in-path",
+            ".claude/commands/{{NOPE}}.md",
+            FilePart::Path,
+            ".codex/commands/{{NOPE}}.md",
+            (1, 17),
+        ),
+        (
+            "c",
+            "rule_file:in-content",
+            ".claude/rules/r.md",
+            FilePart::Content,
+            ".codex/rules/r.md",
+            (2, 2),
+        ),
+    ];
+    for (template, want_artifact, want_stored, want_part, want_file, want_at) in cases {
+        let err = deploy_template(
+            &catalog,
+            template,
+            dir.path().join(template),
+            VARS,
+            &options,
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        let Error::RenderFile {
+            artifact,
+            file: stored,
+            part,
+            source,
+        } = err
+        else {
+            panic!("unexpected error: {err:?}");
+        };
+        assert_eq!(
+            (artifact.as_str(), stored.as_str(), part),
+            (want_artifact, want_stored, want_part)
+        );
+        let RenderError::UnknownPlaceholder {
+            file,
+            line,
+            column,
+            placeholder,
+            ..
+        } = *source
+        else {
+            panic!("unexpected render error: {source:?}");
+        };
+        assert_eq!(
+            (file.as_str(), (line, column), placeholder.as_str()),
+            (want_file, want_at, "NOPE")
+        );
+        assert!(
+            msg.contains(&format!("artifact `{want_artifact}`")),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(&format!("{want_part} of `{want_stored}`")),
+            "{msg}"
+        );
+        assert!(!dir.path().join(template).exists());
+    }
 }
 
 #[test]

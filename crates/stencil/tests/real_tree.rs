@@ -21,7 +21,7 @@ use stencil::import::{
 };
 use stencil::render::RenderError;
 use stencil::store::{ArtifactKey, Catalog, NewArtifact, NewFile, TemplateSpec};
-use stencil::{Error, TemplateDeployOptions, TemplateDeployReport, deploy_template};
+use stencil::{Error, FilePart, TemplateDeployOptions, TemplateDeployReport, deploy_template};
 
 mod support;
 use support::{copy_tree, files_under};
@@ -232,31 +232,44 @@ fn strict_deploy_fails_helpfully_and_writes_nothing() -> TestResult {
         .into_iter()
         .next()
         .ok_or("gen.py holds no {{NS}}")?;
-    match &err {
-        Error::Render(RenderError::UnknownPlaceholder {
-            file,
-            line,
-            column,
-            placeholder,
-            ..
-        }) => {
-            assert_eq!(
-                (file.clone(), *line, *column, placeholder.clone()),
-                first,
-                "{err}"
-            );
-        }
-        other => return Err(format!("unexpected error: {other}").into()),
-    }
+    // The error says which artifact and which stored file failed, so a
+    // caller can name them without reloading the template (issue 12).
+    let Error::RenderFile {
+        artifact,
+        file: stored,
+        part: FilePart::Content,
+        source,
+    } = &err
+    else {
+        return Err(format!("unexpected error: {err}").into());
+    };
+    assert_eq!(artifact, "skill:report", "{err}");
+    assert_eq!(stored, &gen_py, "{err}");
+    let RenderError::UnknownPlaceholder {
+        file,
+        line,
+        column,
+        placeholder,
+        ..
+    } = &**source
+    else {
+        return Err(format!("unexpected render error: {source}").into());
+    };
+    assert_eq!(
+        (file.clone(), *line, *column, placeholder.clone()),
+        first,
+        "{err}"
+    );
     let message = err.to_string();
     for needle in [
         format!("{gen_py}:{}:{}", first.1, first.2),
         "`{{NS}}`".to_string(),
-        "mark the file verbatim".to_string(),
-        "leniently".to_string(),
+        "artifact `skill:report`".to_string(),
     ] {
         assert!(message.contains(&needle), "`{needle}` not in: {message}");
     }
+    // Facts only: what to do is the CLI's to say.
+    assert!(!message.contains("leniently"), "{message}");
     assert!(!project.exists(), "a failed deploy created the project");
     Ok(())
 }

@@ -2,7 +2,9 @@
 
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
-use stencil::store::{ArtifactKey, ArtifactPage, ArtifactQuery, NewArtifact, NewFile};
+use stencil::store::{
+    ArtifactFile, ArtifactKey, ArtifactPage, ArtifactQuery, NewArtifact, NewFile,
+};
 
 use crate::args::{ArtifactCommand, ArtifactListArgs};
 use crate::context::Context;
@@ -134,13 +136,31 @@ struct ShowJson {
     files: Vec<FileJson>,
 }
 
+/// A stored file, without its content (`artifact show`, `template show`).
 #[derive(Debug, Serialize)]
-struct FileJson {
-    path: String,
-    bytes: usize,
-    executable: bool,
-    verbatim: bool,
-    hash: String,
+pub struct FileJson {
+    /// Its target path.
+    pub path: String,
+    /// Its size.
+    pub bytes: usize,
+    /// Deployed with mode 0755.
+    pub executable: bool,
+    /// Copied without rendering.
+    pub verbatim: bool,
+    /// The content's hash, as stored.
+    pub hash: String,
+}
+
+impl From<&ArtifactFile> for FileJson {
+    fn from(f: &ArtifactFile) -> FileJson {
+        FileJson {
+            path: f.path.clone(),
+            bytes: f.content.len(),
+            executable: f.executable,
+            verbatim: f.verbatim,
+            hash: f.hash.clone(),
+        }
+    }
 }
 
 fn show(ctx: &Context, key: &str) -> Result<Output> {
@@ -155,17 +175,7 @@ fn show(ctx: &Context, key: &str) -> Result<Output> {
         source: a.source.clone(),
         version: a.version,
         tags: a.tags.clone(),
-        files: a
-            .files
-            .iter()
-            .map(|f| FileJson {
-                path: f.path.clone(),
-                bytes: f.content.len(),
-                executable: f.executable,
-                verbatim: f.verbatim,
-                hash: f.hash.clone(),
-            })
-            .collect(),
+        files: a.files.iter().map(FileJson::from).collect(),
     };
     let mut human = format!("{} (version {})\n", json.key, json.version);
     if !json.description.is_empty() {

@@ -4,12 +4,11 @@ use anyhow::{Error, Result, anyhow};
 use serde::Serialize;
 use stencil::deploy::{DeployEvent, DeployOptions, Durability, OverwritePolicy, RelPath};
 use stencil::render::RenderError;
-use stencil::store::Catalog;
-use stencil::{PathProfile, TemplateDeployOptions, TemplateDeployReport, deploy_template};
+use stencil::{FilePart, TemplateDeployOptions, TemplateDeployReport, deploy_template};
 
 use crate::args::DeployArgs;
 use crate::context::Context;
-use crate::output::{Output, Style};
+use crate::output::{Output, Style, count, human_bytes};
 
 /// The `--json` shape of `stencil deploy`.
 #[derive(Debug, Serialize)]
@@ -98,8 +97,36 @@ impl DeploySummary {
                     placeholder: format!("{{{{{}}}}}", l.name),
                 })
                 .collect(),
-            summary: report.summary(),
+            summary: String::new(),
         }
+        .with_summary()
+    }
+
+    /// Fills in [`summary`](Self::summary), e.g. `deployed template "web"
+    /// into ./app: 9 written, 1 skipped, 0 overwritten, 3 directories
+    /// created, 12.0 KiB in 2 ms` (the library's one-line summary gives
+    /// exact bytes; people get [`human_bytes`]).
+    fn with_summary(mut self) -> DeploySummary {
+        self.summary = format!(
+            "{} template \"{}\" into {}: {} written, {} skipped, {} overwritten, {} created, {} in {} ms",
+            if self.dry_run {
+                "dry run of"
+            } else {
+                "deployed"
+            },
+            self.template,
+            self.project,
+            self.written.len(),
+            self.skipped.len(),
+            self.overwritten.len(),
+            count(self.dirs_created.len(), "directory"),
+            human_bytes(self.bytes),
+            self.elapsed_ms,
+        );
+        if !self.left.is_empty() {
+            self.summary += &format!("; {} left", count(self.left.len(), "unknown placeholder"));
+        }
+        self
     }
 
     /// The text form: the summary, then what was skipped and what was left
@@ -186,7 +213,7 @@ pub fn run(ctx: &Context, args: &DeployArgs) -> Result<Output> {
         &options,
     );
     bar.finish_and_clear();
-    let report = result.map_err(|e| explain(e, &catalog, &args.template, args.profile.as_ref()))?;
+    let report = result.map_err(|e| explain(e, &args.template))?;
     let summary = DeploySummary::from_report(&report);
     let human = summary.human(args.dry_run);
     warn_left(&ctx.style, ctx.json, &summary);
@@ -205,44 +232,48 @@ fn warn_left(style: &Style, json: bool, summary: &DeploySummary) {
     }
 }
 
-/// Turns a facade error into one line that says how to proceed.
-pub fn explain(
-    e: stencil::Error,
-    catalog: &Catalog,
-    template: &str,
-    profile: Option<&PathProfile>,
-) -> Error {
+/// Turns a facade error into one line that says how to proceed: the
+/// library states what failed and where; the hints are the command line's.
+pub fn explain(e: stencil::Error, template: &str) -> Error {
     // An unknown placeholder gets its own sentence, built from the error's
-    // fields: the library's generic hint ("render leniently") would
-    // otherwise stand next to the CLI's concrete one.
-    if let stencil::Error::Render(RenderError::UnknownPlaceholder {
-        file,
-        line,
-        column,
-        placeholder,
-        declared,
-        known,
-        ..
-    }) = &e
+    // fields, which name the artifact and the file as stored.
+    if let stencil::Error::RenderFile {
+        artifact,
+        file: stored,
+        part,
+        source,
+    } = &e
+        && let RenderError::UnknownPlaceholder {
+            file,
+            line,
+            column,
+            placeholder,
+            declared,
+            known,
+        } = &**source
     {
         let what = if *declared {
             format!("variable `{placeholder}` is declared but has no value")
         } else {
             format!("unknown placeholder `{{{{{placeholder}}}}}`")
         };
-        let verbatim = match owner_of(catalog, template, profile, file) {
-            Some((key, stored)) => format!("`stencil artifact verbatim {key} {stored}`"),
-            None => "`stencil artifact verbatim TYPE:NAME PATH`".to_string(),
-        };
         let known = known
             .iter()
             .map(|k| format!("`{k}`"))
             .collect::<Vec<_>>()
             .join(", ");
+        // A path is always rendered strictly: neither --lenient nor a
+        // verbatim mark would help there.
+        let other_ways = match part {
+            FilePart::Path => format!(" (in the path of `{stored}` of artifact `{artifact}`)"),
+            _ => format!(
+                ", deploy with --lenient to leave it as is, or mark the file verbatim: \
+                 `stencil artifact verbatim {artifact} {stored}`"
+            ),
+        };
         return anyhow!(
             "cannot deploy template `{template}`: {file}:{line}:{column}: {what} (known: {known}); \
-             to proceed, give it a value with --var {placeholder}=…, deploy with --lenient to \
-             leave it as is, or mark the file verbatim: {verbatim}"
+             to proceed, give it a value with --var {placeholder}=…{other_ways}"
         );
     }
     let hint = match &e {
@@ -255,22 +286,4 @@ pub fn explain(
         Some(hint) => anyhow!("cannot deploy template `{template}`: {e}; {hint}"),
         None => Error::new(e).context(format!("cannot deploy template `{template}`")),
     }
-}
-
-/// The artifact and stored path of the file deployed at `file`, if it can be
-/// told without rendering paths.
-fn owner_of(
-    catalog: &Catalog,
-    template: &str,
-    profile: Option<&PathProfile>,
-    file: &str,
-) -> Option<(String, String)> {
-    let loaded = catalog.load_template(template).ok()?;
-    let profile = profile.cloned().unwrap_or_default();
-    loaded.entities.iter().find_map(|e| {
-        e.files
-            .iter()
-            .find(|f| f.path == file || profile.apply(&f.path) == file)
-            .map(|f| (e.artifact.to_string(), f.path.clone()))
-    })
 }

@@ -4,7 +4,8 @@ use std::io::{self, Read, Write};
 
 use anyhow::{Context as _, Result, anyhow};
 use serde::Serialize;
-use stencil::render::{RenderError, RenderOptions, Renderer, VariableSpec, today};
+use stencil::render::{RenderError, RenderOptions, Renderer, VariableSpec};
+use stencil::today;
 
 use crate::args::RenderArgs;
 use crate::context::Context;

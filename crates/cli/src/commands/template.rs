@@ -7,6 +7,7 @@ use stencil::store::{
 };
 
 use crate::args::{TemplateCommand, TemplateCreateArgs};
+use crate::commands::artifact::FileJson;
 use crate::context::Context;
 use crate::output::{Output, count};
 
@@ -177,14 +178,6 @@ struct EntityJson {
     files: Vec<FileJson>,
 }
 
-#[derive(Debug, Serialize)]
-struct FileJson {
-    path: String,
-    bytes: usize,
-    executable: bool,
-    verbatim: bool,
-}
-
 fn show(catalog: &Catalog, name: &str) -> Result<Output> {
     let t = catalog.load_template(name)?;
     let json = ShowJson {
@@ -199,16 +192,7 @@ fn show(catalog: &Catalog, name: &str) -> Result<Output> {
                 deploy_order: e.deploy_order,
                 key: e.artifact.to_string(),
                 required: e.required,
-                files: e
-                    .files
-                    .iter()
-                    .map(|f| FileJson {
-                        path: f.path.clone(),
-                        bytes: f.content.len(),
-                        executable: f.executable,
-                        verbatim: f.verbatim,
-                    })
-                    .collect(),
+                files: e.files.iter().map(FileJson::from).collect(),
             })
             .collect(),
     };

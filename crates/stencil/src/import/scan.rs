@@ -18,7 +18,7 @@ use crate::store::{ArtifactKey, NewArtifact, NewFile};
 /// Files directly in the imported directory that are imported as
 /// `context_file` artifacts (other files there are not: a project's
 /// `README.md` or `Cargo.toml` is not assistant configuration).
-pub const TOP_LEVEL_CONTEXT: [&str; 6] = [
+pub const TOP_LEVEL_CONTEXT: &[&str] = &[
     "CLAUDE.md",
     "CLAUDE.local.md",
     "AGENTS.md",
