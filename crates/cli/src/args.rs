@@ -30,8 +30,9 @@ pub struct Cli {
 pub enum Command {
     /// Create the catalogue (nothing happens if it exists).
     Init,
-    /// Import an assistant-config tree (a `.claude/`, `.codex/`, `.gemini/`
-    /// or `.cursor/` folder, or a directory holding one).
+    /// Import an assistant-config tree (a `.claude/`, `.codex/`, `.gemini/`,
+    /// `.cursor/` or `.agents/` folder, or a directory holding one), a
+    /// Claude Code plugin, or a plugin marketplace.
     Import(ImportArgs),
     /// Artifacts in the catalogue.
     #[command(subcommand)]
@@ -67,9 +68,14 @@ pub enum Command {
 /// `stencil import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The tree: a `.claude/` (or `.codex/`, `.gemini/`, `.cursor/`) folder,
-    /// or a directory holding one or more of them.
+    /// The tree: a `.claude/` (or `.codex/`, `.gemini/`, `.cursor/`,
+    /// `.agents/`) folder or a directory holding them, a plugin (with
+    /// `.claude-plugin/plugin.json`), or a marketplace (with
+    /// `.claude-plugin/marketplace.json`).
     pub dir: PathBuf,
+    /// Read DIR as this layout instead of deciding by its metadata files.
+    #[arg(long = "as", value_name = "LAYOUT", value_parser = ["tree", "plugin", "marketplace"])]
+    pub layout: Option<String>,
     /// Also put every imported artifact into this collection (created if
     /// needed).
     #[arg(long, value_name = "NAME")]

@@ -1,0 +1,252 @@
+//! Issue 18 through the CLI: `stencil import` of a plugin, a marketplace
+//! and malformed metadata; a template from a plugin's collection deployed
+//! byte-identical; executable content flagged. Fixtures are the facade's
+//! (`crates/stencil/tests/fixtures/plugins/`).
+
+mod common;
+#[path = "../../stencil/tests/support/mod.rs"]
+mod support;
+
+use std::fs;
+
+use common::{Env, TestResult, files_under};
+use serde_json::{Value, json};
+use support::{mode, plugin_fixture};
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|s| s.as_str().expect("string").to_string())
+        .collect()
+}
+
+#[test]
+fn a_plugin_imports_deploys_byte_identical_and_reimports_as_a_no_op() -> TestResult {
+    let env = Env::new();
+    let src = plugin_fixture("plugin", env.dir.path());
+    let src_arg = src.to_str().expect("utf-8");
+    let report = env.run(&["--json", "import", src_arg]).ok().json();
+    assert_eq!(report["layout"], "plugin");
+    let plugin = &report["plugins"][0];
+    assert_eq!(plugin["name"], "backend-development");
+    assert_eq!(plugin["version"], "1.2.0");
+    assert_eq!(plugin["license"], "MIT");
+    assert_eq!(plugin["collection"]["created"], true);
+    assert_eq!(
+        strings(&plugin["twins"]),
+        [".codex-plugin/plugin.json", ".cursor-plugin/plugin.json"]
+    );
+    assert_eq!(
+        strings(&report["executable_content"]),
+        ["hook:backend-development", "mcp:backend-development"]
+    );
+    assert!(
+        strings(&report["created"]).contains(&"agent:backend-development/backend-architect".into())
+    );
+
+    // The text report names what runs.
+    let again = env.run(&["import", src_arg]).ok();
+    assert!(again.stdout.contains("nothing changed"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("plugin `backend-development` 1.2.0"),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        again
+            .stdout
+            .contains("executable content (runs on your machine"),
+        "{}",
+        again.stdout
+    );
+    let show = env
+        .run(&["artifact", "show", "hook:backend-development"])
+        .ok();
+    assert!(
+        show.stdout.contains("executable content"),
+        "{}",
+        show.stdout
+    );
+    let show = env
+        .run(&["--json", "artifact", "show", "mcp:backend-development"])
+        .ok()
+        .json();
+    assert_eq!(show["executable_content"], true);
+    let plain = env
+        .run(&[
+            "--json",
+            "artifact",
+            "show",
+            "skill:backend-development/api-design",
+        ])
+        .ok()
+        .json();
+    assert_eq!(plain["executable_content"], false);
+
+    env.run(&[
+        "template",
+        "create",
+        "backend",
+        "--collection",
+        "backend-development",
+    ])
+    .ok();
+    let project = env.path("project");
+    env.run(&[
+        "deploy",
+        "backend",
+        project.to_str().expect("utf-8"),
+        "--profile",
+        "claude",
+        "--var",
+        "PROJECT_NAME=x",
+    ])
+    .ok();
+    let expected = [
+        (
+            "agents/backend-architect.md",
+            ".claude/agents/backend-architect.md",
+        ),
+        ("commands/scaffold.md", ".claude/commands/scaffold.md"),
+        ("commands/db/migrate.md", ".claude/commands/db/migrate.md"),
+        (
+            "skills/api-design/SKILL.md",
+            ".claude/skills/api-design/SKILL.md",
+        ),
+        (
+            "skills/api-design/reference.md",
+            ".claude/skills/api-design/reference.md",
+        ),
+        (
+            "skills/api-design/scripts/lint.sh",
+            ".claude/skills/api-design/scripts/lint.sh",
+        ),
+        (
+            "hooks/hooks.json",
+            ".claude/hooks/backend-development/hooks/hooks.json",
+        ),
+        (
+            "hooks/check.sh",
+            ".claude/hooks/backend-development/hooks/check.sh",
+        ),
+        (
+            "scripts/format.sh",
+            ".claude/hooks/backend-development/scripts/format.sh",
+        ),
+        (".mcp.json", ".mcp.json"),
+        ("CLAUDE.md", "CLAUDE.md"),
+    ];
+    let mut deployed = files_under(&project);
+    deployed.retain(|p| !p.starts_with(".stencil/"));
+    let mut want: Vec<String> = expected.iter().map(|(_, to)| to.to_string()).collect();
+    want.sort();
+    assert_eq!(deployed, want);
+    for (from, to) in expected {
+        assert_eq!(
+            fs::read(src.join(from))?,
+            fs::read(project.join(to))?,
+            "{to}"
+        );
+        assert_eq!(mode(&src.join(from)), mode(&project.join(to)), "{to} mode");
+    }
+
+    // No assistant but Claude Code runs these hooks: refused, nothing written.
+    let codex = env.path("codex-project");
+    env.run(&[
+        "deploy",
+        "backend",
+        codex.to_str().expect("utf-8"),
+        "--profile",
+        "codex",
+        "--var",
+        "PROJECT_NAME=x",
+    ])
+    .fails_with(&[
+        "hook:backend-development",
+        "cannot be deployed with profile `.codex`",
+    ]);
+    assert!(!codex.exists());
+    Ok(())
+}
+
+#[test]
+fn a_marketplace_imports_its_local_plugins_and_lists_the_rest() -> TestResult {
+    let env = Env::new();
+    let src = plugin_fixture("marketplace", env.dir.path());
+    let run = env
+        .run(&["--json", "import", src.to_str().expect("utf-8")])
+        .ok();
+    let report = run.json();
+    assert_eq!(report["layout"], "marketplace");
+    let names: Vec<&str> = report["plugins"]
+        .as_array()
+        .expect("plugins")
+        .iter()
+        .map(|p| p["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["backend-development", "frontend-development", "listed-only"]
+    );
+    assert_eq!(report["skipped_plugins"][0]["name"], "remote-tools");
+    assert_eq!(report["skipped_plugins"][0]["remote"], true);
+    let created = strings(&report["created"]);
+    for key in [
+        "agent:backend-development/backend-architect",
+        "agent:frontend-development/backend-architect",
+    ] {
+        assert!(created.contains(&key.to_string()), "{key} missing");
+    }
+    let human = env.run(&["import", src.to_str().expect("utf-8")]).ok();
+    assert!(
+        human
+            .stdout
+            .contains("skipped plugin `remote-tools`: remote source"),
+        "{}",
+        human.stdout
+    );
+    Ok(())
+}
+
+#[test]
+fn malformed_metadata_fails_in_one_line_and_creates_no_catalogue() {
+    for (fixture, needles) in [
+        (
+            "malformed/no-name",
+            &["plugin.json", "field `name`", "nothing was imported"][..],
+        ),
+        (
+            "malformed/invalid-json",
+            &["plugin.json", "invalid JSON"][..],
+        ),
+        (
+            "malformed/invalid-marketplace",
+            &["marketplace.json", "invalid JSON"][..],
+        ),
+    ] {
+        let env = Env::new();
+        let src = plugin_fixture(fixture, env.dir.path());
+        env.run(&["import", src.to_str().expect("utf-8")])
+            .fails_with(needles);
+        assert!(!env.catalog.exists(), "{fixture}: a catalogue was created");
+    }
+}
+
+#[test]
+fn the_layout_can_be_forced() {
+    let env = Env::new();
+    let src = plugin_fixture("plugin", env.dir.path());
+    let src = src.to_str().expect("utf-8");
+    env.run(&["import", src, "--as", "tree"])
+        .fails_with(&["nothing to import"]);
+    env.run(&["import", src, "--as", "marketplace"])
+        .fails_with(&["marketplace.json"]);
+    let run = env.run(&["import", src, "--as", "sideways"]).expect_code(2);
+    assert!(run.stderr.contains("sideways"), "{}", run.stderr);
+    let report = env
+        .run(&["--json", "import", src, "--as", "plugin"])
+        .ok()
+        .json();
+    assert_eq!(report["layout"], json!("plugin"));
+}
