@@ -51,6 +51,9 @@ pub enum Command {
     /// Render a template from the catalogue and place it into a directory,
     /// atomically.
     Deploy(DeployArgs),
+    /// Write a template out as a Claude Code plugin directory (with a
+    /// generated `.claude-plugin/plugin.json`).
+    Export(ExportArgs),
     /// Undo (or finish) a deploy into DIR that was interrupted by a crash.
     Recover {
         /// The project directory.
@@ -84,6 +87,28 @@ pub struct ImportArgs {
     /// against the path inside the tree, e.g. `**/*.py`. Repeatable.
     #[arg(long, value_name = "GLOB")]
     pub verbatim: Vec<String>,
+}
+
+/// `stencil export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The template to export.
+    #[arg(long, value_name = "NAME")]
+    pub template: String,
+    /// The plugin directory to write; must not exist.
+    #[arg(long, value_name = "DIR")]
+    pub plugin: PathBuf,
+    /// The plugin's name (default: the template's collection, else the
+    /// template's name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The plugin's version (default: its collection's).
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+    /// The plugin's description (default: the template's, else the
+    /// collection's).
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
 }
 
 /// `stencil artifact …`.

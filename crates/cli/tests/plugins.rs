@@ -250,3 +250,56 @@ fn the_layout_can_be_forced() {
         .json();
     assert_eq!(report["layout"], json!("plugin"));
 }
+
+#[test]
+fn export_writes_a_plugin_that_imports_back_unchanged() -> TestResult {
+    let env = Env::new();
+    let src = plugin_fixture("plugin", env.dir.path());
+    let src = src.to_str().expect("utf-8");
+    env.run(&["import", src]).ok();
+    env.run(&[
+        "template",
+        "create",
+        "backend",
+        "--collection",
+        "backend-development",
+    ])
+    .ok();
+    let out = env.path("exported");
+    let out_arg = out.to_str().expect("utf-8");
+    let export = env
+        .run(&[
+            "--json",
+            "export",
+            "--template",
+            "backend",
+            "--plugin",
+            out_arg,
+            "--version",
+            "1.3.0",
+        ])
+        .ok()
+        .json();
+    assert_eq!(export["plugin"], "backend-development");
+    assert_eq!(export["artifacts"], 7);
+    let manifest: Value =
+        serde_json::from_slice(&fs::read(out.join(".claude-plugin/plugin.json"))?)?;
+    assert_eq!(manifest["version"], "1.3.0");
+
+    let again = env.run(&["--json", "import", out_arg]).ok().json();
+    assert_eq!(again["changed"], false, "{again}");
+    assert_eq!(again["created"], json!([]));
+    assert_eq!(again["updated"], json!([]));
+
+    env.run(&["export", "--template", "backend", "--plugin", out_arg])
+        .fails_with(&["exists"]);
+    env.run(&[
+        "export",
+        "--template",
+        "nope",
+        "--plugin",
+        &format!("{out_arg}-2"),
+    ])
+    .fails_with(&["template `nope`"]);
+    Ok(())
+}

@@ -105,6 +105,7 @@ pub use stencil_store as store;
 
 mod error;
 mod executable;
+mod export;
 pub mod import;
 mod profile;
 mod spec;
@@ -112,6 +113,7 @@ mod template;
 
 pub use crate::error::{Error, FilePart};
 pub use crate::executable::{EXECUTABLE_KINDS, is_executable_content};
+pub use crate::export::{PluginExport, PluginExportOptions, export_plugin};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -7,7 +7,9 @@ use std::fs;
 use stencil::deploy::PlanError;
 use stencil::import::{ImportError, ImportOptions, Layout, SkipReason, import_tree, scan_tree};
 use stencil::store::{ArtifactKey, Catalog, TemplateSpec};
-use stencil::{Error, PathProfile, TemplateDeployOptions, deploy_template};
+use stencil::{
+    Error, PathProfile, PluginExportOptions, TemplateDeployOptions, deploy_template, export_plugin,
+};
 
 mod support;
 use support::{files_under, mode, plugin_fixture};
@@ -458,5 +460,115 @@ fn symlinked_metadata_is_refused() -> TestResult {
     std::os::unix::fs::symlink(&real, &manifest)?;
     let err = scan_tree(&src, &ImportOptions::new()).unwrap_err();
     assert!(err.to_string().contains("symbolic link"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn an_exported_plugin_imports_as_the_same_artifacts() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let src = plugin_fixture("plugin", dir.path());
+    let catalog = Catalog::open_in_memory()?;
+    let report = import_tree(&catalog, &src, &ImportOptions::new())?;
+    let spec = report
+        .created
+        .iter()
+        .fold(TemplateSpec::new("backend").collection(PLUGIN), |s, k| {
+            s.entity(k.clone(), false)
+        });
+    catalog.create_template(&spec)?;
+
+    let out = dir.path().join("exported");
+    let export = export_plugin(&catalog, "backend", &out, &PluginExportOptions::new())?;
+    assert_eq!(export.name, PLUGIN);
+    assert_eq!(export.artifacts, 7);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join(".claude-plugin/plugin.json"))?)?;
+    assert_eq!(manifest["name"], PLUGIN);
+    assert_eq!(
+        manifest["description"],
+        "Backend architecture, API design and database work"
+    );
+    // Every file of the plugin that was imported is back in its place,
+    // byte for byte with its mode; the package files were not imported.
+    let mut want: Vec<String> = files_under(&src)
+        .into_iter()
+        .filter(|p| {
+            !p.starts_with(".codex-plugin/")
+                && !p.starts_with(".cursor-plugin/")
+                && p != "README.md"
+                && p != "scripts/unrelated.sh"
+        })
+        .collect();
+    want.sort();
+    assert_eq!(files_under(&out), want);
+    for path in &want {
+        if path != ".claude-plugin/plugin.json" {
+            assert_eq!(
+                fs::read(src.join(path))?,
+                fs::read(out.join(path))?,
+                "{path}"
+            );
+        }
+        assert_eq!(mode(&src.join(path)), mode(&out.join(path)), "{path}");
+    }
+
+    // Re-imported into the same catalogue: nothing changes.
+    let again = import_tree(&catalog, &out, &ImportOptions::new())?;
+    assert!(again.wrote_nothing(), "{}", again.summary());
+    // Into a fresh one: the same artifacts.
+    let fresh = Catalog::open_in_memory()?;
+    let back = import_tree(&fresh, &out, &ImportOptions::new())?;
+    assert_eq!(back.created, report.created);
+    for k in &report.created {
+        let (a, b) = (catalog.artifact(k)?, fresh.artifact(k)?);
+        assert_eq!(
+            (&a.description, &a.files, &a.digest),
+            (&b.description, &b.files, &b.digest),
+            "{k}"
+        );
+    }
+
+    // An existing directory is never touched.
+    let err = export_plugin(&catalog, "backend", &out, &PluginExportOptions::new()).unwrap_err();
+    assert!(matches!(err, Error::ExportExists { .. }), "{err}");
+    Ok(())
+}
+
+#[test]
+fn exporting_what_a_plugin_cannot_hold_is_refused_and_writes_nothing() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let catalog = Catalog::open_in_memory()?;
+    catalog.put_artifact(
+        &stencil::store::NewArtifact::new(key("rule_file:api"))
+            .file(".claude/rules/api.md", "Be kind.\n"),
+    )?;
+    catalog.put_artifact(
+        &stencil::store::NewArtifact::new(key("agent:tester"))
+            .file(".claude/agents/tester.md", "Test.\n"),
+    )?;
+    template(
+        &catalog,
+        "mixed",
+        &[key("agent:tester"), key("rule_file:api")],
+    );
+    let out = dir.path().join("out");
+    let err = export_plugin(&catalog, "mixed", &out, &PluginExportOptions::new()).unwrap_err();
+    assert!(
+        matches!(&err, Error::NoPluginPlace { artifact, path } if artifact == "rule_file:api" && path == ".claude/rules/api.md"),
+        "{err}"
+    );
+    let err = export_plugin(
+        &catalog,
+        "mixed",
+        &out,
+        &PluginExportOptions::new().name("not a name"),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::PluginName { .. }), "{err}");
+    assert_eq!(
+        fs::read_dir(dir.path())?.count(),
+        0,
+        "something was written"
+    );
     Ok(())
 }

@@ -282,7 +282,7 @@ pub(super) fn plugin_manifest(
 
 /// A plugin name is a collection name and a key prefix: it must not hold a
 /// `/` (the namespace separator) or anything a file name cannot.
-pub(super) fn check_plugin_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_plugin_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let ok = matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))

@@ -82,6 +82,7 @@ mod write;
 
 pub use self::error::ImportError;
 pub use self::layout::{Layout, UnknownLayout, detect};
+pub(crate) use self::manifest::check_plugin_name;
 pub use self::manifest::{MARKETPLACE_MANIFEST, PLUGIN_MANIFEST, PluginMeta, TWIN_MANIFESTS};
 pub use self::options::{ImportEvent, ImportObserver, ImportOptions};
 pub use self::report::{

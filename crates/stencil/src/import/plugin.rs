@@ -104,17 +104,11 @@ pub(super) fn scan_plugin(
         }
         let mut claimed = false;
         if hooks.files.contains(rel) {
-            placed.push(component(
-                f,
-                &name,
-                "hook",
-                &name,
-                &hooks.target(&name, rel),
-            )?);
+            placed.push(component(f, "hook", &name, &hooks.target(&name, rel))?);
             claimed = true;
         }
         if mcp.as_ref().is_some_and(|m| m.path == rel) {
-            placed.push(component(f, &name, "mcp", &name, ".mcp.json")?);
+            placed.push(component(f, "mcp", &name, ".mcp.json")?);
             claimed = true;
         }
         if let Some(p) = place_markdown(f, &name, "command", &command_dirs)?
@@ -153,7 +147,7 @@ pub(super) fn scan_plugin(
             rel: String::new(),
             executable: false,
         };
-        let mut p = component(&found, &name, kind, &name, &found.target)?;
+        let mut p = component(&found, kind, &name, &found.target)?;
         p.content = Some(content);
         placed.push(p);
     }
@@ -248,21 +242,10 @@ fn placement(f: &Found, key: ArtifactKey, main: bool, target: &str) -> Placed {
 /// A hook or MCP file: stored verbatim, since it is executed rather than
 /// read, and a `{{VARIABLE}}` substituted into a shell command is an
 /// injection.
-fn component(
-    f: &Found,
-    plugin: &str,
-    kind: &str,
-    name: &str,
-    target: &str,
-) -> Result<Placed, ImportError> {
+fn component(f: &Found, kind: &str, name: &str, target: &str) -> Result<Placed, ImportError> {
     let key = key(f, kind, name.to_string())?;
     let mut p = placement(f, key, false, target);
     p.verbatim = true;
-    p.source = if f.rel.is_empty() {
-        f.tree_path.clone()
-    } else {
-        format!("{plugin}: {}", f.tree_path)
-    };
     Ok(p)
 }
 
