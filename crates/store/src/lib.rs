@@ -87,20 +87,25 @@ mod binder;
 mod cache;
 mod catalog;
 mod conn;
+mod counters;
 mod cursor;
 mod error;
 mod model;
+mod param;
 #[cfg(feature = "postgres")]
 mod pg;
 mod queries;
+mod sqlite;
+mod target;
 
 pub use backend::Backend;
-pub use catalog::{Catalog, CatalogBuilder, CountMode, is_postgres_target, redact_password};
+pub use catalog::{Catalog, CatalogBuilder};
 pub use error::{Error, ObjectKind, Result};
 pub use model::{
     Artifact, ArtifactFile, ArtifactKey, ArtifactPage, ArtifactQuery, ArtifactSort,
     ArtifactSummary, ArtifactVersion, CollectionDetail, CollectionPage, CollectionRef,
-    CollectionSummary, Drift, EntitySpec, Facets, GroupSummary, ImportReport, MAX_NAME_LEN,
-    MAX_PAGE_LIMIT, MembershipReport, NewArtifact, NewFile, PutOutcome, Stats, TagCount, Template,
-    TemplateEntity, TemplateSpec, TemplateSummary, VariableDecl, validate_type,
+    CollectionSummary, CountMode, Drift, EntitySpec, Facets, GroupSummary, ImportReport,
+    MAX_NAME_LEN, MAX_PAGE_LIMIT, MembershipReport, NewArtifact, NewFile, PutOutcome, Stats,
+    TagCount, Template, TemplateEntity, TemplateSpec, TemplateSummary, VariableDecl, validate_type,
 };
+pub use target::{is_postgres_target, redact_password};
