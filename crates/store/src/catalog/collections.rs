@@ -6,8 +6,8 @@ use crate::conn::Conn;
 use crate::cursor;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::{
-    ArtifactKey, CollectionDetail, CollectionPage, CollectionSummary, GroupSummary, MAX_PAGE_LIMIT,
-    MembershipReport, validate_name,
+    ArtifactKey, CollectionDetail, CollectionMeta, CollectionPage, CollectionSummary, GroupSummary,
+    MAX_PAGE_LIMIT, MembershipReport, validate_name,
 };
 use crate::param::{Param, args};
 
@@ -48,6 +48,56 @@ impl Catalog {
                 "renaming a collection",
             )?;
             Ok(())
+        })
+    }
+
+    /// Sets a collection's description and package metadata (a plugin
+    /// re-imported at a new version updates its collection in place).
+    /// Returns whether anything changed; nothing is written when nothing
+    /// does. Two statements (one read, one update when needed).
+    pub fn update_collection(
+        &self,
+        name: &str,
+        description: &str,
+        meta: &CollectionMeta,
+    ) -> Result<bool> {
+        self.write(|c| {
+            let row = c.query_opt(
+                &self.q.collections.row,
+                args![name],
+                "reading a collection",
+                |r| {
+                    Ok((
+                        r.get::<i64>(0)?,
+                        r.get::<String>(2)?,
+                        CollectionMeta {
+                            version: r.get(5)?,
+                            author: r.get(6)?,
+                            license: r.get(7)?,
+                            homepage: r.get(8)?,
+                        },
+                    ))
+                },
+            )?;
+            let Some((id, stored_description, stored_meta)) = row else {
+                return Err(Error::not_found(ObjectKind::Collection, name));
+            };
+            if stored_description == description && stored_meta == *meta {
+                return Ok(false);
+            }
+            c.execute(
+                &self.q.collections.set_info,
+                args![
+                    description,
+                    &meta.version,
+                    &meta.author,
+                    &meta.license,
+                    &meta.homepage,
+                    id
+                ],
+                "updating a collection",
+            )?;
+            Ok(true)
         })
     }
 
@@ -178,10 +228,16 @@ impl Catalog {
                             artifact_count: count(r.get(3)?),
                             group_count: count(r.get(4)?),
                         },
+                        CollectionMeta {
+                            version: r.get(5)?,
+                            author: r.get(6)?,
+                            license: r.get(7)?,
+                            homepage: r.get(8)?,
+                        },
                     ))
                 },
             )?;
-            let Some((id, collection)) = row else {
+            let Some((id, collection, meta)) = row else {
                 return Err(Error::not_found(ObjectKind::Collection, name));
             };
             let groups = c.query_vec(
@@ -196,7 +252,11 @@ impl Catalog {
                     })
                 },
             )?;
-            Ok(CollectionDetail { collection, groups })
+            Ok(CollectionDetail {
+                collection,
+                meta,
+                groups,
+            })
         })
     }
 
