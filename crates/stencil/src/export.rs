@@ -63,7 +63,8 @@ impl PluginExportOptions {
         self
     }
 
-    /// The plugin's version (default: the collection's).
+    /// The plugin's version (default: the collection's; author, license and
+    /// homepage always come from the collection).
     pub fn version(mut self, version: impl Into<String>) -> PluginExportOptions {
         self.version = Some(version.into());
         self
@@ -140,13 +141,23 @@ pub fn export_plugin(
                 .map(|c| c.collection.description.clone())
         })
         .unwrap_or_default();
+    let meta = collection.map(|c| c.meta).unwrap_or_default();
     let mut manifest = Map::new();
     manifest.insert("name".into(), Value::String(name.clone()));
-    if let Some(version) = &options.version {
-        manifest.insert("version".into(), Value::String(version.clone()));
+    if let Some(version) = options.version.clone().or(meta.version) {
+        manifest.insert("version".into(), Value::String(version));
     }
     if !description.is_empty() {
         manifest.insert("description".into(), Value::String(description));
+    }
+    if let Some(author) = meta.author {
+        manifest.insert("author".into(), author_object(&author));
+    }
+    if let Some(license) = meta.license {
+        manifest.insert("license".into(), Value::String(license));
+    }
+    if let Some(homepage) = meta.homepage {
+        manifest.insert("homepage".into(), Value::String(homepage));
     }
     let mut text =
         serde_json::to_vec_pretty(&Value::Object(manifest)).map_err(|e| Error::Export {
@@ -199,6 +210,22 @@ pub fn export_plugin(
         bytes: plan.total_bytes(),
         files,
     })
+}
+
+/// `Name <email>` (as the import stores an author object) back to
+/// `{"name": …, "email": …}`.
+fn author_object(author: &str) -> Value {
+    let mut object = Map::new();
+    match author.strip_suffix('>').and_then(|a| a.rsplit_once(" <")) {
+        Some((name, email)) => {
+            object.insert("name".into(), Value::String(name.to_string()));
+            object.insert("email".into(), Value::String(email.to_string()));
+        }
+        None => {
+            object.insert("name".into(), Value::String(author.to_string()));
+        }
+    }
+    Value::Object(object)
 }
 
 /// Where a stored file goes in a plugin, if anywhere (see the module docs).

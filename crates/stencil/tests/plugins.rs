@@ -6,7 +6,7 @@ use std::fs;
 
 use stencil::deploy::PlanError;
 use stencil::import::{ImportError, ImportOptions, Layout, SkipReason, import_tree, scan_tree};
-use stencil::store::{ArtifactKey, Catalog, TemplateSpec};
+use stencil::store::{ArtifactKey, Catalog, CollectionMeta, TemplateSpec};
 use stencil::{
     Error, PathProfile, PluginExportOptions, TemplateDeployOptions, deploy_template, export_plugin,
 };
@@ -122,9 +122,49 @@ fn a_plugin_becomes_one_collection_of_namespaced_artifacts() -> TestResult {
     assert_eq!(skill.description, "REST and gRPC API design rules");
     assert_eq!(skill.source.as_deref(), Some("skills/api-design"));
 
+    assert_eq!(
+        detail.meta,
+        CollectionMeta {
+            version: Some("1.2.0".into()),
+            author: Some("Ada Lovelace <ada@example.com>".into()),
+            license: Some("MIT".into()),
+            homepage: Some("https://example.com/backend-development".into()),
+        }
+    );
+
     // Re-import: nothing written.
     let again = import_tree(&catalog, &src, &ImportOptions::new())?;
     assert!(again.wrote_nothing(), "{}", again.summary());
+    Ok(())
+}
+
+#[test]
+fn a_newer_plugin_version_updates_its_collection_in_place() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let src = plugin_fixture("plugin", dir.path());
+    let catalog = Catalog::open_in_memory()?;
+    import_tree(&catalog, &src, &ImportOptions::new())?;
+    let manifest = src.join(".claude-plugin/plugin.json");
+    let text = fs::read_to_string(&manifest)?.replace("1.2.0", "1.3.0");
+    fs::write(&manifest, text)?;
+    fs::write(
+        src.join("agents/backend-architect.md"),
+        "---\ndescription: Designs services (v1.3)\n---\nNew text.\n",
+    )?;
+    let report = import_tree(&catalog, &src, &ImportOptions::new())?;
+    let collection = &report.plugins[0].collection;
+    assert!(!collection.created && collection.updated, "{collection:?}");
+    assert_eq!(
+        keys(&report.updated),
+        ["agent:backend-development/backend-architect"]
+    );
+    assert_eq!(report.unchanged.len(), 6);
+    let detail = catalog.collection(PLUGIN)?;
+    assert_eq!(detail.meta.version.as_deref(), Some("1.3.0"));
+    assert_eq!(detail.collection.artifact_count, 7);
+    let agent = catalog.artifact(&key("agent:backend-development/backend-architect"))?;
+    assert_eq!(agent.version, 2);
+    assert!(import_tree(&catalog, &src, &ImportOptions::new())?.wrote_nothing());
     Ok(())
 }
 
@@ -483,11 +523,18 @@ fn an_exported_plugin_imports_as_the_same_artifacts() -> TestResult {
     assert_eq!(export.artifacts, 7);
     let manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(out.join(".claude-plugin/plugin.json"))?)?;
-    assert_eq!(manifest["name"], PLUGIN);
-    assert_eq!(
-        manifest["description"],
-        "Backend architecture, API design and database work"
-    );
+    let original: serde_json::Value =
+        serde_json::from_slice(&fs::read(src.join(".claude-plugin/plugin.json"))?)?;
+    for field in [
+        "name",
+        "version",
+        "description",
+        "author",
+        "license",
+        "homepage",
+    ] {
+        assert_eq!(manifest[field], original[field], "{field}");
+    }
     // Every file of the plugin that was imported is back in its place,
     // byte for byte with its mode; the package files were not imported.
     let mut want: Vec<String> = files_under(&src)

@@ -7,7 +7,7 @@ use super::error::ImportError;
 use super::options::{ImportEvent, ImportOptions};
 use super::report::{CollectionImport, PluginImport, ScannedPlugin, ScannedTree, TreeImportReport};
 use crate::is_executable_content;
-use crate::store::{self, ArtifactKey, Catalog, NewArtifact};
+use crate::store::{self, ArtifactKey, Catalog, CollectionMeta, NewArtifact};
 
 /// Stores a scanned tree in one transaction, keeping what the catalogue
 /// knows that the tree cannot say (tags, verbatim marks set later, a
@@ -140,7 +140,16 @@ fn fill_plugin_collection(
         Err(store::Error::AlreadyExists { .. }) => false,
         Err(e) => return Err(e),
     };
-    let updated = false;
+    let info = CollectionMeta {
+        version: meta.version.clone(),
+        author: meta.author.clone(),
+        license: meta.license.clone(),
+        homepage: meta.homepage.clone(),
+    };
+    // A new version of the plugin updates its collection in place; a
+    // collection just created gets its metadata here too.
+    let changed = catalog.update_collection(&meta.name, &meta.description, &info)?;
+    let updated = changed && !created;
     let added = catalog.add_to_collection(&meta.name, &plugin.artifacts)?;
     Ok(CollectionImport {
         name: meta.name.clone(),
