@@ -14,6 +14,10 @@
 //! between samples (see the design notes on file creation after mass
 //! deletes).
 //!
+//! A second group does the same for a marketplace the size of the largest
+//! public one (issue 18: ~90 plugins, ~550 artifacts, ~1,200 files;
+//! `stencil_benches::marketplace::generate`).
+//!
 //! Run: `cargo bench -p stencil-benches --bench import`
 #![allow(missing_docs)]
 
@@ -27,6 +31,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use stencil::import::{ImportOptions, import_tree};
 use stencil::store::Catalog;
 use stencil_benches::import_tree::{TreeSpec, generate};
+use stencil_benches::marketplace::{self, MarketplaceSpec};
 
 /// Reads every regular file under `dir` (symlinks not followed); returns
 /// the bytes read.
@@ -92,5 +97,51 @@ fn import(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, import);
+fn import_marketplace(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tree = dir.path().join("marketplace");
+    let stats = marketplace::generate(&tree, MarketplaceSpec::default()).expect("generate");
+    let catalogues = dir.path().join("catalogues");
+    fs::create_dir_all(&catalogues).expect("mkdir");
+    let next = AtomicUsize::new(0);
+    let options = ImportOptions::new();
+
+    let mut group = c.benchmark_group(format!(
+        "import/marketplace_{}_artifacts_{}_files_{:.1}_MiB",
+        stats.artifacts,
+        stats.files.files,
+        stats.files.bytes as f64 / (1024.0 * 1024.0)
+    ));
+    group.throughput(Throughput::Bytes(stats.files.bytes));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    group.bench_function("read_every_file_floor", |b| {
+        b.iter(|| assert_eq!(black_box(read_all(&tree)), stats.files.bytes))
+    });
+    group.bench_function("first_import_fresh_catalogue", |b| {
+        b.iter_batched(
+            || {
+                let path = catalogues.join(format!("m{}.db", next.fetch_add(1, Ordering::Relaxed)));
+                Catalog::open(path).expect("catalogue")
+            },
+            |catalog| {
+                let report = import_tree(&catalog, &tree, &options).expect("imports");
+                assert_eq!(report.created.len(), stats.artifacts);
+                catalog
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let catalog = Catalog::open(dir.path().join("reimport.db")).expect("catalogue");
+    import_tree(&catalog, &tree, &options).expect("first import");
+    group.bench_function("reimport_unchanged", |b| {
+        b.iter(|| {
+            let report = import_tree(&catalog, &tree, &options).expect("re-imports");
+            assert!(report.wrote_nothing());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, import, import_marketplace);
 criterion_main!(benches);
