@@ -9,9 +9,9 @@ mod support;
 
 use std::fs;
 
-use common::{Env, TestResult, files_under};
+use common::{Env, TestResult};
 use serde_json::{Value, json};
-use support::{mode, plugin_fixture};
+use support::{assert_deployed_like_the_plugin, plugin_fixture};
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
@@ -103,53 +103,7 @@ fn a_plugin_imports_deploys_byte_identical_and_reimports_as_a_no_op() -> TestRes
         "PROJECT_NAME=x",
     ])
     .ok();
-    let expected = [
-        (
-            "agents/backend-architect.md",
-            ".claude/agents/backend-architect.md",
-        ),
-        ("commands/scaffold.md", ".claude/commands/scaffold.md"),
-        ("commands/db/migrate.md", ".claude/commands/db/migrate.md"),
-        (
-            "skills/api-design/SKILL.md",
-            ".claude/skills/api-design/SKILL.md",
-        ),
-        (
-            "skills/api-design/reference.md",
-            ".claude/skills/api-design/reference.md",
-        ),
-        (
-            "skills/api-design/scripts/lint.sh",
-            ".claude/skills/api-design/scripts/lint.sh",
-        ),
-        (
-            "hooks/hooks.json",
-            ".claude/hooks/backend-development/hooks/hooks.json",
-        ),
-        (
-            "hooks/check.sh",
-            ".claude/hooks/backend-development/hooks/check.sh",
-        ),
-        (
-            "scripts/format.sh",
-            ".claude/hooks/backend-development/scripts/format.sh",
-        ),
-        (".mcp.json", ".mcp.json"),
-        ("CLAUDE.md", "CLAUDE.md"),
-    ];
-    let mut deployed = files_under(&project);
-    deployed.retain(|p| !p.starts_with(".stencil/"));
-    let mut want: Vec<String> = expected.iter().map(|(_, to)| to.to_string()).collect();
-    want.sort();
-    assert_eq!(deployed, want);
-    for (from, to) in expected {
-        assert_eq!(
-            fs::read(src.join(from))?,
-            fs::read(project.join(to))?,
-            "{to}"
-        );
-        assert_eq!(mode(&src.join(from)), mode(&project.join(to)), "{to} mode");
-    }
+    assert_deployed_like_the_plugin(&src, &project);
 
     // No assistant but Claude Code runs these hooks: refused, nothing written.
     let codex = env.path("codex-project");

@@ -27,19 +27,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::deploy::{DeployPlan, RelPath};
-use crate::import::{PLUGIN_MANIFEST, check_plugin_name};
+use crate::import::{PLUGIN_MANIFEST, ROOT_CONTEXT, check_plugin_name};
 use crate::profile::KNOWN_ROOTS;
 use crate::store::{ArtifactKey, Catalog};
 use crate::{EXECUTABLE_MODE, Error};
-
-/// Context files a plugin carries at its root.
-const ROOT_CONTEXT: [&str; 5] = [
-    "CLAUDE.md",
-    "CLAUDE.local.md",
-    "AGENTS.md",
-    "GEMINI.md",
-    ".cursorrules",
-];
 
 /// The plugin's metadata; unset fields come from the template's collection
 /// (its description and plugin metadata), then from the template.

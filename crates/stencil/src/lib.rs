@@ -11,8 +11,10 @@
 //! * [`deploy`] — staged, atomic, recoverable placement ([`stencil_deploy`]).
 //!
 //! It adds only the operations that need all three: [`deploy_template`] and
-//! [`render_template`], and [`import`]: reading a real `.claude/` (or
-//! `.codex/`, `.gemini/`, `.cursor/`) tree from disk into the catalogue.
+//! [`render_template`]; [`import`]: reading a real `.claude/` (or
+//! `.codex/`, `.gemini/`, `.cursor/`, `.agents/`) tree, a Claude Code
+//! plugin or a plugin marketplace from disk into the catalogue; and
+//! [`export_plugin`]: a template written back out as a plugin.
 //!
 //! # Example
 //!

@@ -12,7 +12,7 @@ use stencil::{
 };
 
 mod support;
-use support::{files_under, mode, plugin_fixture};
+use support::{assert_deployed_like_the_plugin, files_under, mode, plugin_fixture};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -186,56 +186,7 @@ fn a_plugin_collection_deploys_byte_identical_where_claude_reads_it() -> TestRes
         &options,
     )?;
 
-    let expected: Vec<(String, String)> = [
-        (
-            "agents/backend-architect.md",
-            ".claude/agents/backend-architect.md",
-        ),
-        ("commands/scaffold.md", ".claude/commands/scaffold.md"),
-        ("commands/db/migrate.md", ".claude/commands/db/migrate.md"),
-        (
-            "skills/api-design/SKILL.md",
-            ".claude/skills/api-design/SKILL.md",
-        ),
-        (
-            "skills/api-design/reference.md",
-            ".claude/skills/api-design/reference.md",
-        ),
-        (
-            "skills/api-design/scripts/lint.sh",
-            ".claude/skills/api-design/scripts/lint.sh",
-        ),
-        (
-            "hooks/hooks.json",
-            ".claude/hooks/backend-development/hooks/hooks.json",
-        ),
-        (
-            "hooks/check.sh",
-            ".claude/hooks/backend-development/hooks/check.sh",
-        ),
-        (
-            "scripts/format.sh",
-            ".claude/hooks/backend-development/scripts/format.sh",
-        ),
-        (".mcp.json", ".mcp.json"),
-        ("CLAUDE.md", "CLAUDE.md"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    let mut deployed = files_under(&project);
-    deployed.retain(|p| !p.starts_with(".stencil/"));
-    let mut want: Vec<String> = expected.iter().map(|(_, d)| d.clone()).collect();
-    want.sort();
-    assert_eq!(deployed, want);
-    for (from, to) in &expected {
-        assert_eq!(
-            fs::read(src.join(from))?,
-            fs::read(project.join(to))?,
-            "{to} differs from the plugin's {from}"
-        );
-        assert_eq!(mode(&src.join(from)), mode(&project.join(to)), "{to} mode");
-    }
+    assert_deployed_like_the_plugin(&src, &project);
     Ok(())
 }
 

@@ -12,8 +12,8 @@ use crate::store;
 pub enum ImportError {
     /// The given path is not a directory.
     #[error(
-        "{} is not a directory; give a .claude/ (or .codex/, .gemini/, .cursor/) folder \
-         or a directory holding one",
+        "{} is not a directory; give a .claude/ (or .codex/, .gemini/, .cursor/, .agents/) \
+         folder or a directory holding one, a plugin or a marketplace",
         path.display()
     )]
     NotADirectory {

@@ -381,6 +381,7 @@ pub(super) fn type_name(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
     use serde_json::json;
 
     fn manifest(value: Value) -> Result<PluginManifest, FieldError> {
@@ -447,5 +448,61 @@ mod tests {
             field(json!({ "name": "x", "mcpServers": "/abs.json" })),
             "mcpServers"
         );
+    }
+
+    proptest::proptest! {
+        /// An attacker's path: whatever is accepted stays inside the root
+        /// (no `..`, not absolute, no empty component, no backslash).
+        #[test]
+        fn accepted_paths_never_leave_the_root(path in "[./a-z\\\\:]{0,24}") {
+            if let Ok(rel) = inside_path(&path) {
+                proptest::prop_assert!(!rel.starts_with('/'));
+                proptest::prop_assert!(!rel.contains('\\'));
+                // `""` is the root itself; otherwise every component is a name.
+                for part in rel.split('/').filter(|_| !rel.is_empty()) {
+                    proptest::prop_assert!(part != ".." && part != "." && !part.is_empty(), "{rel:?}");
+                }
+                let root = Path::new("/root/market");
+                proptest::prop_assert!(root.join(&rel).starts_with(root));
+            }
+        }
+
+        /// Any bytes as a manifest: an answer or an error, never a panic.
+        #[test]
+        fn any_manifest_bytes_are_read_or_refused(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let dir = tempfile::tempdir().unwrap();
+            let file = dir.path().join("plugin.json");
+            fs::write(&file, &bytes).unwrap();
+            match read_plugin_manifest(&file) {
+                Ok(m) => proptest::prop_assert!(check_plugin_name(&m.meta.name).is_ok()),
+                Err(ImportError::Metadata { .. }) => {}
+                Err(e) => proptest::prop_assert!(false, "unexpected error {e}"),
+            }
+        }
+
+        /// Any JSON object of plugin fields (strings, numbers, arrays,
+        /// objects in every field): read or refused naming a field.
+        #[test]
+        fn any_field_values_are_read_or_refused_by_field(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(json!(null)),
+                    proptest::strategy::Just(json!(3)),
+                    proptest::strategy::Just(json!(["./a", "../b"])),
+                    proptest::strategy::Just(json!({ "name": "x" })),
+                    "[a-z./ -]{0,12}".prop_map(Value::String),
+                ],
+                7,
+            )
+        ) {
+            let fields = ["name", "version", "author", "homepage", "commands", "skills", "hooks"];
+            let mut map = Map::new();
+            for (field, value) in fields.iter().zip(values) {
+                map.insert(field.to_string(), value);
+            }
+            if let Err((field, _)) = plugin_manifest(&map, "") {
+                proptest::prop_assert!(fields.iter().any(|f| field.starts_with(f)), "{field}");
+            }
+        }
     }
 }

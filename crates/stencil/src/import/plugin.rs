@@ -31,7 +31,7 @@ use crate::store::ArtifactKey;
 
 /// Context files at a plugin's root that are imported (`.mcp.json` is an
 /// `mcp` artifact of its own).
-const ROOT_CONTEXT: [&str; 5] = [
+pub(crate) const ROOT_CONTEXT: [&str; 5] = [
     "CLAUDE.md",
     "CLAUDE.local.md",
     "AGENTS.md",

@@ -71,3 +71,63 @@ pub fn files_under(root: &Path) -> Vec<String> {
 pub fn mode(path: &Path) -> u32 {
     fs::metadata(path).expect("metadata").permissions().mode() & 0o777
 }
+
+/// Where each file of the `plugin` fixture lands when its collection is
+/// deployed with the claude profile: `(path in the plugin, path in the
+/// project)`.
+pub const PLUGIN_DEPLOYED: [(&str, &str); 11] = [
+    (
+        "agents/backend-architect.md",
+        ".claude/agents/backend-architect.md",
+    ),
+    ("commands/scaffold.md", ".claude/commands/scaffold.md"),
+    ("commands/db/migrate.md", ".claude/commands/db/migrate.md"),
+    (
+        "skills/api-design/SKILL.md",
+        ".claude/skills/api-design/SKILL.md",
+    ),
+    (
+        "skills/api-design/reference.md",
+        ".claude/skills/api-design/reference.md",
+    ),
+    (
+        "skills/api-design/scripts/lint.sh",
+        ".claude/skills/api-design/scripts/lint.sh",
+    ),
+    (
+        "hooks/hooks.json",
+        ".claude/hooks/backend-development/hooks/hooks.json",
+    ),
+    (
+        "hooks/check.sh",
+        ".claude/hooks/backend-development/hooks/check.sh",
+    ),
+    (
+        "scripts/format.sh",
+        ".claude/hooks/backend-development/scripts/format.sh",
+    ),
+    (".mcp.json", ".mcp.json"),
+    ("CLAUDE.md", "CLAUDE.md"),
+];
+
+/// Asserts that `project` holds exactly the files of [`PLUGIN_DEPLOYED`]
+/// (besides stencil's `.stencil/`), each byte-identical to the plugin's
+/// file in `src` and with its mode.
+pub fn assert_deployed_like_the_plugin(src: &Path, project: &Path) {
+    let mut deployed = files_under(project);
+    deployed.retain(|p| !p.starts_with(".stencil/"));
+    let mut want: Vec<String> = PLUGIN_DEPLOYED
+        .iter()
+        .map(|(_, to)| to.to_string())
+        .collect();
+    want.sort();
+    assert_eq!(deployed, want);
+    for (from, to) in PLUGIN_DEPLOYED {
+        assert_eq!(
+            fs::read(src.join(from)).expect("read"),
+            fs::read(project.join(to)).expect("read"),
+            "{to} differs from the plugin's {from}"
+        );
+        assert_eq!(mode(&src.join(from)), mode(&project.join(to)), "{to} mode");
+    }
+}

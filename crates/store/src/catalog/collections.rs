@@ -62,27 +62,8 @@ impl Catalog {
         meta: &CollectionMeta,
     ) -> Result<bool> {
         self.write(|c| {
-            let row = c.query_opt(
-                &self.q.collections.row,
-                args![name],
-                "reading a collection",
-                |r| {
-                    Ok((
-                        r.get::<i64>(0)?,
-                        r.get::<String>(2)?,
-                        CollectionMeta {
-                            version: r.get(5)?,
-                            author: r.get(6)?,
-                            license: r.get(7)?,
-                            homepage: r.get(8)?,
-                        },
-                    ))
-                },
-            )?;
-            let Some((id, stored_description, stored_meta)) = row else {
-                return Err(Error::not_found(ObjectKind::Collection, name));
-            };
-            if stored_description == description && stored_meta == *meta {
+            let (id, stored, stored_meta) = self.collection_row(c, name)?;
+            if stored.description == description && stored_meta == *meta {
                 return Ok(false);
             }
             c.execute(
@@ -215,31 +196,7 @@ impl Catalog {
     /// A collection with its counts and its groups. Two statements.
     pub fn collection(&self, name: &str) -> Result<CollectionDetail> {
         self.read(|c| {
-            let row = c.query_opt(
-                &self.q.collections.row,
-                args![name],
-                "reading a collection",
-                |r| {
-                    Ok((
-                        r.get::<i64>(0)?,
-                        CollectionSummary {
-                            name: r.get(1)?,
-                            description: r.get(2)?,
-                            artifact_count: count(r.get(3)?),
-                            group_count: count(r.get(4)?),
-                        },
-                        CollectionMeta {
-                            version: r.get(5)?,
-                            author: r.get(6)?,
-                            license: r.get(7)?,
-                            homepage: r.get(8)?,
-                        },
-                    ))
-                },
-            )?;
-            let Some((id, collection, meta)) = row else {
-                return Err(Error::not_found(ObjectKind::Collection, name));
-            };
+            let (id, collection, meta) = self.collection_row(c, name)?;
             let groups = c.query_vec(
                 &self.q.collections.groups_of,
                 args![id],
@@ -258,6 +215,37 @@ impl Catalog {
                 groups,
             })
         })
+    }
+
+    /// A collection's id, summary and metadata (one statement).
+    fn collection_row(
+        &self,
+        c: &Conn<'_>,
+        name: &str,
+    ) -> Result<(i64, CollectionSummary, CollectionMeta)> {
+        c.query_opt(
+            &self.q.collections.row,
+            args![name],
+            "reading a collection",
+            |r| {
+                Ok((
+                    r.get::<i64>(0)?,
+                    CollectionSummary {
+                        name: r.get(1)?,
+                        description: r.get(2)?,
+                        artifact_count: count(r.get(3)?),
+                        group_count: count(r.get(4)?),
+                    },
+                    CollectionMeta {
+                        version: r.get(5)?,
+                        author: r.get(6)?,
+                        license: r.get(7)?,
+                        homepage: r.get(8)?,
+                    },
+                ))
+            },
+        )?
+        .ok_or_else(|| Error::not_found(ObjectKind::Collection, name))
     }
 
     /// The number of artifacts in a collection, through the count cache: one
