@@ -45,7 +45,7 @@ pub(crate) type Session = r2d2::PooledConnection<Manager>;
 
 /// Maps a driver error. A closed connection, an I/O failure or a server
 /// shutting down is [`Error::Unavailable`] (retryable); the rest is
-/// [`Error::Postgres`].
+/// [`Error::Database`].
 pub(crate) fn error(context: &'static str, e: postgres::Error) -> Error {
     let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
     let gone = e.code().is_some_and(|c| {
@@ -58,7 +58,10 @@ pub(crate) fn error(context: &'static str, e: postgres::Error) -> Error {
             reason: e.to_string(),
         }
     } else {
-        Error::Postgres { context, source: e }
+        Error::Database {
+            context,
+            source: crate::error::DriverError::postgres(e),
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Schema version 2 (collection metadata): a version-1 catalogue file is
+//! Schema version 3 (collection metadata): a catalogue file of schema 2 is
 //! migrated on open, keeping its rows; the metadata is read and updated in
 //! its statement budget.
 
@@ -8,7 +8,11 @@ use common::{artifact, cost, key};
 use rusqlite::Connection;
 use stencil_store::{Catalog, CollectionMeta, Error};
 
-const V1: &str = include_str!("../src/migrations/sqlite/0001_catalogue.sql");
+/// The schema before collection metadata.
+const BEFORE: [&str; 2] = [
+    include_str!("../src/migrations/sqlite/0001_catalogue.sql"),
+    include_str!("../src/migrations/sqlite/0002_version_history.sql"),
+];
 
 fn meta(version: &str) -> CollectionMeta {
     CollectionMeta {
@@ -20,14 +24,16 @@ fn meta(version: &str) -> CollectionMeta {
 }
 
 #[test]
-fn a_version_1_catalogue_is_migrated_keeping_its_collections() {
+fn a_schema_2_catalogue_is_migrated_keeping_its_collections() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v1.db");
+    let path = dir.path().join("v2.db");
     {
         // What stencil wrote before collection metadata existed.
         let conn = Connection::open(&path).unwrap();
-        conn.execute_batch(V1).unwrap();
-        conn.pragma_update(None, "user_version", 1).unwrap();
+        for script in BEFORE {
+            conn.execute_batch(script).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
         conn.pragma_update(None, "application_id", 0x73_74_6e_63)
             .unwrap();
         conn.execute(
@@ -51,7 +57,7 @@ fn a_version_1_catalogue_is_migrated_keeping_its_collections() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let reopened = Catalog::open(&path).unwrap();
     assert_eq!(reopened.collection("old").unwrap().meta, meta("1.0.0"));
 }

@@ -270,17 +270,17 @@ fn a_corrupted_blob_is_reported_with_artifact_and_path() {
 }
 
 #[test]
-fn a_version_1_schema_is_migrated_to_collection_metadata() {
+fn a_schema_2_database_is_migrated_to_collection_metadata() {
     let Some((target, mut admin, schema)) = setup("collection metadata migration") else {
         return;
     };
     drop(builder(&schema).open_postgres(&target).unwrap());
-    // Back to what version 1 was: no metadata columns.
+    // Back to what schema 2 was: no metadata columns.
     admin
         .batch_execute(
             "ALTER TABLE collections DROP COLUMN version, DROP COLUMN author, \
              DROP COLUMN license, DROP COLUMN homepage;
-             UPDATE stencil_schema SET version = 1;
+             UPDATE stencil_schema SET version = 2;
              INSERT INTO collections (name, description, created_at) VALUES ('old', 'kept', 0);",
         )
         .unwrap();
@@ -299,7 +299,7 @@ fn a_version_1_schema_is_migrated_to_collection_metadata() {
         .query_one("SELECT version FROM stencil_schema", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     drop(c);
     drop_schema(admin, &schema);
 }

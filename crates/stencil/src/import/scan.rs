@@ -352,12 +352,11 @@ pub(super) fn place(
         if p.main && draft.description.is_empty() {
             draft.description = frontmatter_description(&content).unwrap_or_default();
         }
-        draft.files.push(NewFile {
-            path: f.target,
-            content,
-            executable: f.executable,
-            verbatim: is_verbatim,
-        });
+        draft.files.push(
+            NewFile::new(f.target, content)
+                .executable(f.executable)
+                .verbatim(is_verbatim),
+        );
     }
     tree.verbatim.sort();
     tree.verbatim.dedup();

@@ -223,20 +223,11 @@ impl Catalog {
         new: bool,
     ) -> Result<()> {
         let q = &self.q;
+        // Every change of content is the next version, also a return to
+        // earlier bytes: versions are a history (the blobs are shared).
         let version = if new {
             1
         } else {
-            // Content seen before (a revert) keeps its version row: versions
-            // are unique per artifact and digest.
-            let seen: Option<i64> = c.query_opt(
-                &q.artifacts.version_find,
-                args![id, digest],
-                "looking up an artifact version",
-                |r| r.get(0),
-            )?;
-            if seen.is_some() {
-                return Ok(());
-            }
             c.query_opt(
                 &q.artifacts.version_max,
                 args![id],

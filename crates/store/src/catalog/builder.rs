@@ -26,6 +26,7 @@ pub struct CatalogBuilder {
     pub(super) postgres_schema: Option<String>,
     pub(super) pool_size: u32,
     pub(super) pool_timeout: Duration,
+    pub(super) create: bool,
 }
 
 impl Default for CatalogBuilder {
@@ -39,11 +40,25 @@ impl Default for CatalogBuilder {
             postgres_schema: None,
             pool_size: 8,
             pool_timeout: Duration::from_secs(5),
+            create: true,
         }
     }
 }
 
 impl CatalogBuilder {
+    /// Whether [`open`](CatalogBuilder::open) may create the catalogue
+    /// file: on (the default), a missing or empty file becomes a new
+    /// catalogue; off, it is refused with
+    /// [`Error::NotACatalogue`](crate::Error::NotACatalogue) and nothing is
+    /// created, which is what a command that only reads wants (a mistyped
+    /// path must not leave an empty catalogue behind). PostgreSQL creates
+    /// its tables either way: the server, not a path, says whether the
+    /// database exists.
+    pub fn create(mut self, create: bool) -> Self {
+        self.create = create;
+        self
+    }
+
     /// Entries kept per kind of cached count (collections, facet filters);
     /// default 4096. Zero is treated as one.
     pub fn cache_capacity(mut self, entries: usize) -> Self {

@@ -370,6 +370,7 @@ mod tests {
         let Db::Sqlite(conn) = &c.db else {
             panic!("an in-memory catalogue is SQLite");
         };
+        let conn = conn.lock().unwrap();
         let stmt = conn.prepare_cached(&sql).unwrap();
         // A bound LIMIT or LIKE pattern would make SQLite re-prepare at each
         // execution; see `queries::page_statement`.

@@ -17,11 +17,10 @@ mod listing;
 mod maintenance;
 mod templates;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -36,6 +35,7 @@ use crate::error::{Context, Error, ObjectKind, Result};
 use crate::model::{ArtifactKey, CountMode, Stats};
 use crate::param::args;
 use crate::queries::{Queries, Shape};
+use crate::target::CatalogTarget;
 
 /// How many distinct listing shapes keep their printed SQL.
 const MAX_SHAPES: usize = 256;
@@ -51,7 +51,10 @@ enum ShapeKind {
 
 /// The database behind a catalogue.
 enum Db {
-    Sqlite(Connection),
+    /// Behind a mutex so a `Catalog` is `Sync`; the lock is held for one
+    /// operation, and costs about 20 ns uncontended against microseconds
+    /// per statement.
+    Sqlite(Mutex<Connection>),
     #[cfg(feature = "postgres")]
     Postgres(crate::pg::Pool),
 }
@@ -65,22 +68,35 @@ enum Db {
 /// transaction, so they see one snapshot. Every write runs in one
 /// transaction and invalidates the count cache after its commit.
 ///
-/// A `Catalog` is `Send` but not `Sync`. SQLite: it owns one connection;
-/// open one per thread (WAL lets them read concurrently). PostgreSQL: it
-/// holds a connection pool; give each thread a handle from
-/// [`Catalog::try_clone`], which shares the pool, the count cache and the
-/// statistics.
+/// A `Catalog` is `Send` and `Sync`, so one can sit in an `Arc` shared by
+/// threads. PostgreSQL: each operation checks out its own pooled
+/// connection, so threads sharing a catalogue run in parallel up to
+/// [`CatalogBuilder::pool_size`]; [`Catalog::try_clone`] gives another handle
+/// on the same pool, count cache and statistics. SQLite: a catalogue owns one
+/// connection (a `rusqlite::Connection` is not `Sync`), so threads sharing
+/// one take turns, an operation at a time; for parallel reads give each
+/// thread its own from [`Catalog::try_clone`] (WAL lets them read while one
+/// writes).
+///
+/// The PostgreSQL client is blocking (the `postgres` crate runs its own
+/// small async runtime per connection, and panics when called from inside
+/// another one). From async code, call the catalogue through
+/// `tokio::task::spawn_blocking` or an equivalent thread pool, never
+/// directly on an async task.
 pub struct Catalog {
     db: Db,
     backend: Backend,
     count_mode: CountMode,
     q: Arc<Queries>,
-    shapes: RefCell<HashMap<(ShapeKind, Shape), Arc<str>>>,
+    shapes: Mutex<HashMap<(ShapeKind, Shape), Arc<str>>>,
     cache: Arc<CountCache>,
     counters: Arc<Counters>,
     path: String,
     /// The last `PRAGMA data_version` seen, when external writes are detected.
-    data_version: Option<std::cell::Cell<i64>>,
+    data_version: Option<AtomicI64>,
+    /// Opened read-only: writes fail with [`Error::ReadOnly`] before they
+    /// start.
+    read_only: bool,
     builder: CatalogBuilder,
 }
 
@@ -126,25 +142,73 @@ fn count(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
+/// Takes a SQLite connection for one operation. A panic in another thread
+/// while it held the lock leaves nothing half-done to see: its transaction
+/// rolled back when the guard's `Transaction` dropped.
+fn locked(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Opening: the builder's last step, here beside the handle it assembles
 /// (`builder.rs` holds the settings).
 impl CatalogBuilder {
-    /// Opens (creating if needed) the catalogue file at `path` and migrates it
-    /// to the current schema.
+    /// Opens the catalogue file at `path` and migrates it to the current
+    /// schema; creates it first if it is missing or empty, unless
+    /// [`CatalogBuilder::create`] is off.
+    ///
+    /// Refused without writing to the file ([`Error::NotACatalogue`]):
+    /// a directory, device or other non-regular file, a file that is not a
+    /// SQLite database, another application's database. A catalogue whose
+    /// file or directory cannot be written is opened read-only
+    /// ([`Catalog::is_read_only`]): every read works, every write fails with
+    /// [`Error::ReadOnly`].
     pub fn open(self, path: impl AsRef<Path>) -> Result<Catalog> {
         let path = path.as_ref();
-        let shown = path.display().to_string();
-        let conn = Connection::open(path).map_err(|source| Error::Migration {
-            path: shown.clone(),
-            reason: format!("cannot open the database file: {source}"),
-        })?;
-        Catalog::open_sqlite(conn, shown, true, self)
+        self.refuse_query_mode()?;
+        let counters = Arc::new(Counters::default());
+        let opened = crate::sqlite::open_file(path, self.create, self.busy_timeout, &counters)?;
+        let mut catalog = Catalog::sqlite(opened.conn, path.display().to_string(), counters, self);
+        catalog.read_only = opened.read_only;
+        Ok(catalog)
     }
 
     /// Opens a fresh catalogue that lives in memory only.
     pub fn open_in_memory(self) -> Result<Catalog> {
-        let conn = Connection::open_in_memory().context("opening an in-memory database")?;
-        Catalog::open_sqlite(conn, ":memory:".to_owned(), false, self)
+        self.refuse_query_mode()?;
+        let counters = Arc::new(Counters::default());
+        let conn = crate::sqlite::open_in_memory(self.busy_timeout, &counters)?;
+        Ok(Catalog::sqlite(conn, ":memory:".to_owned(), counters, self))
+    }
+
+    /// Opens the catalogue `target` names: [`CatalogBuilder::open`] for a
+    /// file, [`CatalogBuilder::open_postgres`] for a PostgreSQL database
+    /// (refused with [`Error::Invalid`] when this build lacks the `postgres`
+    /// feature).
+    pub fn open_target(self, target: &CatalogTarget) -> Result<Catalog> {
+        if let Some(path) = target.file() {
+            return self.open(path);
+        }
+        #[cfg(feature = "postgres")]
+        if let Some(conn_str) = target.connection_string() {
+            return self.open_postgres(conn_str);
+        }
+        Err(Error::invalid(
+            "catalogue",
+            &target.to_string(),
+            "this build of stencil-store has no PostgreSQL support (feature `postgres`)",
+        ))
+    }
+
+    fn refuse_query_mode(&self) -> Result<()> {
+        if self.count_mode == Some(CountMode::Query) {
+            return Err(Error::invalid(
+                "count mode",
+                "Query",
+                "SQLite catalogues keep counts by trigger (one writer at a time, so the \
+                 trigger's lock costs nothing); the trigger-free mode is for PostgreSQL",
+            ));
+        }
+        Ok(())
     }
 
     /// Opens (creating the tables if needed) the catalogue in a PostgreSQL
@@ -152,7 +216,11 @@ impl CatalogBuilder {
     /// `postgres://user@host:port/dbname` URL or a `host=… dbname=…`
     /// key-value string (libpq syntax; no TLS). Connections come from a pool
     /// ([`CatalogBuilder::pool_size`]); each keeps its statements prepared.
+    ///
+    /// The client is blocking: from async code, call the catalogue through
+    /// `spawn_blocking` (see [`Catalog`]).
     #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     pub fn open_postgres(self, conn_str: &str) -> Result<Catalog> {
         let options = crate::pg::Options {
             schema: self.postgres_schema.as_deref(),
@@ -209,6 +277,12 @@ impl Catalog {
         Self::builder().open_in_memory()
     }
 
+    /// Opens the catalogue a [`CatalogTarget`] names, with default settings
+    /// (see [`CatalogBuilder::open_target`]).
+    pub fn open_target(target: &CatalogTarget) -> Result<Catalog> {
+        Self::builder().open_target(target)
+    }
+
     /// Opens the catalogue in a PostgreSQL database with default settings:
     /// `conn_str` is a `postgres://…` URL or a `host=… dbname=…` string.
     /// See [`CatalogBuilder::open_postgres`].
@@ -218,6 +292,7 @@ impl Catalog {
     /// # Ok::<(), stencil_store::Error>(())
     /// ```
     #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     pub fn open_postgres(conn_str: &str) -> Result<Catalog> {
         Self::builder().open_postgres(conn_str)
     }
@@ -238,36 +313,27 @@ impl Catalog {
             backend,
             count_mode,
             q,
-            shapes: RefCell::new(HashMap::new()),
+            shapes: Mutex::new(HashMap::new()),
             cache,
             counters,
             path,
             data_version: builder
                 .detect_external_writes
-                .then(|| std::cell::Cell::new(i64::MIN)),
+                .then(|| AtomicI64::new(i64::MIN)),
+            read_only: false,
             builder,
         }
     }
 
-    fn open_sqlite(
+    fn sqlite(
         conn: Connection,
         path: String,
-        file: bool,
+        counters: Arc<Counters>,
         b: CatalogBuilder,
-    ) -> Result<Catalog> {
-        if b.count_mode == Some(CountMode::Query) {
-            return Err(Error::invalid(
-                "count mode",
-                "Query",
-                "SQLite catalogues keep counts by trigger (one writer at a time, so the \
-                 trigger's lock costs nothing); the trigger-free mode is for PostgreSQL",
-            ));
-        }
-        let counters = Arc::new(Counters::default());
-        let conn = crate::sqlite::setup(conn, &path, file, b.busy_timeout, &counters)?;
+    ) -> Catalog {
         let backend = Backend::Sqlite;
-        Ok(Catalog::assemble(
-            Db::Sqlite(conn),
+        Catalog::assemble(
+            Db::Sqlite(Mutex::new(conn)),
             backend,
             CountMode::Triggers,
             Arc::new(Queries::new(backend, CountMode::Triggers)),
@@ -275,7 +341,7 @@ impl Catalog {
             counters,
             path,
             b,
-        ))
+        )
     }
 
     /// Another handle on the same catalogue, for another thread.
@@ -306,6 +372,13 @@ impl Catalog {
                 self.builder.clone(),
             )),
         }
+    }
+
+    /// Whether the catalogue was opened read-only because its file or
+    /// directory cannot be written: writes then fail with
+    /// [`Error::ReadOnly`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The SQL dialect of this catalogue.
@@ -339,7 +412,7 @@ impl Catalog {
 
     /// A pooled PostgreSQL session as a connection of the seam.
     #[cfg(feature = "postgres")]
-    fn pg<'a>(&'a self, session: &'a RefCell<crate::pg::Session>) -> Conn<'a> {
+    fn pg<'a>(&'a self, session: &'a std::cell::RefCell<crate::pg::Session>) -> Conn<'a> {
         Conn::Postgres {
             session,
             counters: &self.counters,
@@ -349,7 +422,7 @@ impl Catalog {
     /// Runs `f` outside an explicit transaction (single-statement reads).
     fn with_conn<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
         match &self.db {
-            Db::Sqlite(conn) => f(&Conn::Sqlite(conn)),
+            Db::Sqlite(conn) => f(&Conn::Sqlite(&locked(conn))),
             #[cfg(feature = "postgres")]
             Db::Postgres(pool) => pool.run(&self.counters, None, |s| f(&self.pg(s))),
         }
@@ -360,6 +433,7 @@ impl Catalog {
     fn read<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
         match &self.db {
             Db::Sqlite(conn) => {
+                let conn = locked(conn);
                 let tx = conn
                     .unchecked_transaction()
                     .context("starting a read transaction")?;
@@ -381,12 +455,18 @@ impl Catalog {
     /// Runs `f` in one write transaction, then invalidates the count cache
     /// (after the commit, so no reader can refill it from the old state).
     fn write<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(Error::ReadOnly {
+                path: self.path.clone(),
+            });
+        }
         let out = match &self.db {
             Db::Sqlite(conn) => {
+                let conn = locked(conn);
                 // IMMEDIATE takes the write lock up front: a deferred
                 // transaction that upgrades later can fail with SQLITE_BUSY
                 // regardless of the busy timeout.
-                let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
+                let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)
                     .context("starting a write transaction")?;
                 let out = f(&Conn::Sqlite(&tx))?;
                 tx.commit().context("committing").map(|()| out)
@@ -417,7 +497,7 @@ impl Catalog {
                 )
             })?
             .unwrap_or(0);
-        if seen.replace(now) != now {
+        if seen.swap(now, Ordering::Relaxed) != now {
             self.cache.invalidate();
         }
         Ok(())
@@ -435,7 +515,7 @@ impl Catalog {
 
     /// The SQL text of a listing shape, made on first use.
     fn shape_text(&self, kind: ShapeKind, shape: Shape, make: impl FnOnce() -> String) -> Arc<str> {
-        let mut shapes = self.shapes.borrow_mut();
+        let mut shapes = self.shapes.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(sql) = shapes.get(&(kind, shape.clone())) {
             return Arc::clone(sql);
         }
@@ -527,10 +607,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_catalog_can_move_to_another_thread() {
-        fn assert_send<T: Send>(_: &T) {}
+    fn a_catalog_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>(_: &T) {}
         let catalog = Catalog::open_in_memory().unwrap();
-        assert_send(&catalog);
+        assert_send_sync(&catalog);
         let moved = std::thread::spawn(move || catalog.list_templates().map(|t| t.len()))
             .join()
             .unwrap();

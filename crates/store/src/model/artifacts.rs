@@ -4,6 +4,7 @@ use super::names::ArtifactKey;
 
 /// One file of an artifact to store.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NewFile {
     /// Target path relative to the project root; may contain `{{VARIABLES}}`.
     pub path: String,
@@ -25,11 +26,24 @@ impl NewFile {
             verbatim: false,
         }
     }
+
+    /// Sets whether the file is deployed with the executable bit.
+    pub fn executable(mut self, executable: bool) -> Self {
+        self.executable = executable;
+        self
+    }
+
+    /// Sets whether the file is deployed byte for byte, unrendered.
+    pub fn verbatim(mut self, verbatim: bool) -> Self {
+        self.verbatim = verbatim;
+        self
+    }
 }
 
 /// An artifact to create or update with [`Catalog::put_artifact`](crate::Catalog::put_artifact)
 /// or [`Catalog::import`](crate::Catalog::import).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NewArtifact {
     /// The `type:name` key.
     pub key: ArtifactKey,
@@ -88,6 +102,7 @@ impl NewArtifact {
 
 /// A stored file of an artifact, its content verified against its hash.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ArtifactFile {
     /// Target path relative to the project root; may contain `{{VARIABLES}}`.
     pub path: String,
@@ -104,6 +119,7 @@ pub struct ArtifactFile {
 /// An artifact with its files and tags, as returned by
 /// [`Catalog::artifact`](crate::Catalog::artifact).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Artifact {
     /// The `type:name` key.
     pub key: ArtifactKey,
@@ -127,6 +143,7 @@ pub struct Artifact {
 
 /// One content version of an artifact.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ArtifactVersion {
     /// Version number, from 1.
     pub version: u32,
@@ -138,6 +155,7 @@ pub struct ArtifactVersion {
 
 /// What [`Catalog::put_artifact`](crate::Catalog::put_artifact) did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PutOutcome {
     /// The artifact did not exist and was created.
     Created,
@@ -149,6 +167,7 @@ pub enum PutOutcome {
 
 /// What [`Catalog::import`](crate::Catalog::import) did, all in one transaction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ImportReport {
     /// Newly created artifacts.
     pub created: Vec<ArtifactKey>,

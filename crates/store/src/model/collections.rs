@@ -4,6 +4,7 @@ use super::names::ArtifactKey;
 
 /// One row of a [`CollectionPage`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CollectionSummary {
     /// The collection name.
     pub name: String,
@@ -17,6 +18,7 @@ pub struct CollectionSummary {
 
 /// A page of collections, by name.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CollectionPage {
     /// The collections.
     pub items: Vec<CollectionSummary>,
@@ -26,6 +28,7 @@ pub struct CollectionPage {
 
 /// A group inside a collection.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GroupSummary {
     /// The group name, unique within its collection.
     pub name: String,
@@ -52,6 +55,7 @@ pub struct CollectionMeta {
 
 /// A collection with its groups.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CollectionDetail {
     /// The collection and its counts.
     pub collection: CollectionSummary,
@@ -63,6 +67,7 @@ pub struct CollectionDetail {
 
 /// Artifacts added to or removed from a collection or group.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MembershipReport {
     /// Artifacts whose membership changed (added, or removed).
     pub changed: Vec<ArtifactKey>,

@@ -7,6 +7,7 @@ pub const MAX_PAGE_LIMIT: u32 = 500;
 
 /// A collection an artifact belongs to, with the collection's size.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CollectionRef {
     /// The collection name.
     pub name: String,
@@ -16,6 +17,7 @@ pub struct CollectionRef {
 
 /// One row of an [`ArtifactPage`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ArtifactSummary {
     /// The `type:name` key.
     pub key: ArtifactKey,
@@ -35,6 +37,7 @@ pub struct ArtifactSummary {
 
 /// Order of an artifact listing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ArtifactSort {
     /// By name, then by insertion (ascending).
     #[default]
@@ -49,6 +52,7 @@ pub enum ArtifactSort {
 /// *all* of `tags`, be in `collection` (if set) and contain `search` in its
 /// name or description (ASCII case-insensitive).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ArtifactQuery {
     /// Accepted types; empty accepts all.
     pub types: Vec<String>,
@@ -131,6 +135,7 @@ impl ArtifactQuery {
 
 /// A page of artifacts.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ArtifactPage {
     /// The artifacts of this page, in the requested order.
     pub items: Vec<ArtifactSummary>,
@@ -140,6 +145,7 @@ pub struct ArtifactPage {
 
 /// Counts for a filter: total and by type and tag.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Facets {
     /// Artifacts matching the filter.
     pub total: u64,
@@ -151,6 +157,7 @@ pub struct Facets {
 
 /// A tag and how many artifacts carry it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TagCount {
     /// The tag name.
     pub name: String,

@@ -33,6 +33,7 @@ pub enum CountMode {
 
 /// A stored counter or copy that disagrees with the rows it summarises.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Drift {
     /// What disagrees, e.g. `collection docs artifact_count`,
     /// `group docs/setup artifact_count` or `artifact skill:x tag_names`.
@@ -45,6 +46,7 @@ pub struct Drift {
 
 /// Work done by a catalogue since it was opened.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// SQL statements run that read or write data (from SQLite's profile hook;
     /// trigger bodies are part of their statement).

@@ -16,6 +16,7 @@ pub const MAX_NAME_LEN: usize = 200;
 /// is any non-empty text without control characters or surrounding spaces,
 /// and may itself contain `:` (the key splits at the first one).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub struct ArtifactKey {
     kind: String,
     name: String,

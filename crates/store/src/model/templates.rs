@@ -5,6 +5,7 @@ use super::names::ArtifactKey;
 
 /// A variable a template declares.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VariableDecl {
     /// `[A-Za-z_][A-Za-z0-9_]*`.
     pub name: String,
@@ -41,6 +42,7 @@ impl VariableDecl {
 /// An artifact in a template to be stored: the order of
 /// [`TemplateSpec::entities`] is the deploy order.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EntitySpec {
     /// The artifact.
     pub artifact: ArtifactKey,
@@ -50,6 +52,7 @@ pub struct EntitySpec {
 
 /// A project template to create or replace.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TemplateSpec {
     /// Unique template name.
     pub name: String,
@@ -102,6 +105,7 @@ impl TemplateSpec {
 
 /// An artifact of a loaded template, with its files' contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TemplateEntity {
     /// Position in the deploy order, from 0.
     pub deploy_order: u32,
@@ -118,6 +122,7 @@ pub struct TemplateEntity {
 /// A template with everything needed to deploy it, from
 /// [`Catalog::load_template`](crate::Catalog::load_template).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Template {
     /// Name.
     pub name: String,
@@ -133,6 +138,7 @@ pub struct Template {
 
 /// One row of [`Catalog::list_templates`](crate::Catalog::list_templates).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TemplateSummary {
     /// Name.
     pub name: String,

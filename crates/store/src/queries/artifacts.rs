@@ -3,7 +3,7 @@
 
 use sea_query::{Expr, ExprTrait, Func, Order, Query, Value};
 
-use super::build::{delete_where, insert_into, p, select_where, update_where, with_files};
+use super::build::{delete_where, insert_into, p, select_where, sub, update_where, with_files};
 use super::schema::{
     ArtifactFiles as F, ArtifactTags, ArtifactVersions as V, Artifacts as A, Blobs, Tags,
     TemplateEntities, Templates,
@@ -31,7 +31,7 @@ pub(crate) struct ArtifactSql {
     /// id
     pub delete: String,
     /// type, name → id, description, source, created_at, updated_at, digest,
-    /// version, then the file columns from [`FULL_FILES`]: one row per file,
+    /// current (highest) version, then the file columns from [`FULL_FILES`]: one row per file,
     /// by path
     pub full: String,
     /// type, name → version, digest, created_at (oldest first)
@@ -44,8 +44,6 @@ pub(crate) struct ArtifactSql {
     pub files_delete: String,
     /// artifact id, path, blob hash, executable, verbatim
     pub file_insert: String,
-    /// artifact id, digest → version
-    pub version_find: String,
     /// artifact id → the highest version (0 when none)
     pub version_max: String,
     /// artifact id, version, digest, created_at
@@ -124,16 +122,16 @@ impl ArtifactSql {
                             (A::Table, A::UpdatedAt),
                             (A::Table, A::Digest),
                         ])
-                        .column((V::Table, V::Version))
-                        .from(A::Table)
-                        .left_join(
-                            V::Table,
-                            Expr::col((V::Table, V::ArtifactId))
-                                .equals((A::Table, A::Id))
-                                .and(
-                                    Expr::col((V::Table, V::Digest)).equals((A::Table, A::Digest)),
-                                ),
-                        ),
+                        // The current version is the newest: every change
+                        // of content appends one.
+                        .expr(sub(Query::select()
+                            .expr(Func::max(Expr::col((V::Table, V::Version))))
+                            .from(V::Table)
+                            .and_where(
+                                Expr::col((V::Table, V::ArtifactId)).equals((A::Table, A::Id)),
+                            )
+                            .to_owned()))
+                        .from(A::Table),
                 )
                 .and_where(by_key())
                 .order_by((F::Table, F::Path), Order::Asc),
@@ -184,13 +182,6 @@ impl ArtifactSql {
                 ],
                 &[],
             )),
-            version_find: b.sql(
-                Query::select()
-                    .column(V::Version)
-                    .from(V::Table)
-                    .and_where(Expr::col(V::ArtifactId).eq(p()))
-                    .and_where(Expr::col(V::Digest).eq(p())),
-            ),
             version_max: b.sql(
                 Query::select()
                     .expr(Func::coalesce([

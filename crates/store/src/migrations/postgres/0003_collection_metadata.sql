@@ -1,5 +1,5 @@
--- stencil-store schema, version 2 (PostgreSQL): the same as
--- migrations/sqlite/0002_collection_metadata.sql.
+-- stencil-store schema, version 3 (PostgreSQL): the same as
+-- migrations/sqlite/0003_collection_metadata.sql.
 ALTER TABLE collections
     ADD COLUMN version  TEXT,
     ADD COLUMN author   TEXT,

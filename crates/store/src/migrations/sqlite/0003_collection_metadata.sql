@@ -1,4 +1,4 @@
--- stencil-store schema, version 2 (SQLite): what a collection imported from
+-- stencil-store schema, version 3 (SQLite): what a collection imported from
 -- a Claude Code plugin knows about the plugin. NULL: not known (every
 -- collection made before this version, and every one made by hand).
 ALTER TABLE collections ADD COLUMN version  TEXT;
