@@ -12,7 +12,8 @@ use stencil::PathProfile;
 pub struct Cli {
     /// The catalogue file, or a PostgreSQL database (`postgres://…` or
     /// `host=… dbname=…`) [default: `$STENCIL_CATALOG`, else
-    /// `./.stencil/catalog.db`].
+    /// `./.stencil/catalog.db`; `demo` uses a temporary one unless this flag
+    /// is given].
     #[arg(long, global = true, value_name = "PATH|URL")]
     pub catalog: Option<PathBuf>,
 
@@ -47,6 +48,7 @@ pub enum Command {
     #[command(subcommand)]
     Template(TemplateCommand),
     /// Render one file (or stdin) with `{{VARIABLE}}` substitution to stdout.
+    /// Uses no catalogue.
     Render(RenderArgs),
     /// Render a template from the catalogue and place it into a directory,
     /// atomically.
@@ -55,12 +57,18 @@ pub enum Command {
     /// generated `.claude-plugin/plugin.json`).
     Export(ExportArgs),
     /// Undo (or finish) a deploy into DIR that was interrupted by a crash.
+    /// Uses no catalogue.
     Recover {
         /// The project directory.
         dir: PathBuf,
+        /// Accepted for uniformity with the other commands, and unused.
+        #[arg(long, hide = true, value_name = "PATH|URL")]
+        catalog: Option<PathBuf>,
     },
     /// Run the whole flow on a built-in sample tree: import, collection,
-    /// template, deploy into DIR.
+    /// template, deploy into DIR. Uses a fresh temporary catalogue unless
+    /// `--catalog` is given (`STENCIL_CATALOG` is not read, so the demo never
+    /// writes into your catalogue by accident).
     Demo {
         /// Where to deploy the sample project.
         #[arg(default_value = "./stencil-demo")]
@@ -266,6 +274,10 @@ pub struct RenderArgs {
     /// Leave unknown placeholders as they are (and list them on stderr).
     #[arg(long)]
     pub lenient: bool,
+    /// Accepted for uniformity with the other commands, and unused (the
+    /// global flag, hidden here so `render --help` does not offer it).
+    #[arg(long, hide = true, value_name = "PATH|URL")]
+    pub catalog: Option<PathBuf>,
 }
 
 /// `stencil deploy`.
@@ -289,9 +301,13 @@ pub struct DeployArgs {
     #[arg(long)]
     pub fail_existing: bool,
     /// Put files under this assistant's folder: claude, codex, gemini,
-    /// cursor, or a custom relative root.
-    #[arg(long, value_name = "NAME", value_parser = parse_profile)]
+    /// cursor (or as-stored, the default).
+    #[arg(long, value_name = "NAME", value_parser = parse_profile, conflicts_with = "profile_root")]
     pub profile: Option<PathProfile>,
+    /// Put files under this custom folder instead (a relative path, e.g.
+    /// `.assistant` or `config/ai`).
+    #[arg(long, value_name = "DIR", value_parser = parse_profile_root)]
+    pub profile_root: Option<PathProfile>,
     /// fsync every file and directory before committing.
     #[arg(long)]
     pub durable: bool,
@@ -312,7 +328,12 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
 }
 
 fn parse_profile(s: &str) -> Result<PathProfile, String> {
-    s.parse().map_err(|e: stencil::Error| e.to_string())
+    s.parse()
+        .map_err(|e: stencil::Error| format!("{e} (for a custom folder use --profile-root DIR)"))
+}
+
+fn parse_profile_root(s: &str) -> Result<PathProfile, String> {
+    PathProfile::custom(s).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

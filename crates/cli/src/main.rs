@@ -7,14 +7,17 @@
 //! `docs/cli.md` for every command and its `--json` shape.
 //!
 //! Exit codes: 0 on success, 1 on any error (one line on stderr, starting
-//! with `error:`), 2 on a usage error.
+//! with `error:`, and with `--json` one `{"error": {...}}` object on
+//! stdout), 2 on a usage error.
 
 mod args;
 mod commands;
 mod context;
 mod demo;
+mod failure;
 mod output;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -23,37 +26,51 @@ use clap::Parser;
 use crate::args::{Cli, Command};
 use crate::commands::render::Rendered;
 use crate::context::Context;
+use crate::failure::{error_document, error_json, one_line, print_json};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e, wants_json(&args)),
+    };
     let ctx = Context::new(cli.catalog.clone(), cli.json);
     match run(&ctx, &cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if ctx.json {
+                print_json(&error_json(&e));
+            }
             eprintln!("{} {}", ctx.style.error_prefix(), one_line(&e));
             ExitCode::FAILURE
         }
     }
 }
 
-/// The error and its causes on one line, each cause said once: library
-/// errors often repeat their source in their own message.
-fn one_line(e: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in e.chain() {
-        let text = cause.to_string();
-        let tail = text.rsplit(": ").next().unwrap_or(&text);
-        if line.contains(&text) || (!line.is_empty() && line.contains(tail)) {
-            continue;
-        }
-        if !line.is_empty() {
-            line.push_str(": ");
-        }
-        line.push_str(&text);
-    }
-    line.replace(['\n', '\r'], " ")
+/// Whether `--json` is among the options (the command line did not parse,
+/// so clap cannot say): before a `--`, where anything is an argument.
+fn wants_json(args: &[OsString]) -> bool {
+    args.iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
 }
 
+/// Clap's own message on stderr and exit code (2; 0 for `--help` and
+/// `--version`), and with `--json` one error object on stdout first.
+fn usage_error(e: &clap::Error, json: bool) -> ExitCode {
+    // `--help` and `--version` are not errors (clap exits 0 for them).
+    let help = e.exit_code() == 0;
+    if json && !help {
+        // Clap's first line, without its `error: ` and colours.
+        let rendered = e.render().to_string();
+        let first = rendered.lines().next().unwrap_or_default();
+        let message = first.strip_prefix("error: ").unwrap_or(first);
+        print_json(&error_document("usage", message, Default::default()));
+    }
+    let _ = e.print();
+    ExitCode::from(e.exit_code().clamp(0, 255) as u8)
+}
 fn run(ctx: &Context, command: &Command) -> Result<()> {
     let output = match command {
         Command::Init => commands::recover::init(ctx)?,
@@ -64,7 +81,7 @@ fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Template(c) => commands::template::run(ctx, c)?,
         Command::Deploy(args) => commands::deploy::run(ctx, args)?,
         Command::Export(args) => commands::export::run(ctx, args)?,
-        Command::Recover { dir } => commands::recover::run(dir)?,
+        Command::Recover { dir, .. } => commands::recover::run(dir)?,
         Command::Demo { dir } => demo::run(ctx, dir)?,
         Command::Render(args) => match commands::render::run(ctx, args)? {
             Rendered::Json(output) => output,
@@ -79,22 +96,4 @@ fn run(ctx: &Context, command: &Command) -> Result<()> {
     };
     output.print(ctx.json)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn causes_already_said_are_not_repeated() {
-        let e = anyhow::anyhow!("Error code 26: file is not a database")
-            .context("database error while opening: file is not a database")
-            .context("cannot open catalogue c.db");
-        assert_eq!(
-            one_line(&e),
-            "cannot open catalogue c.db: database error while opening: file is not a database"
-        );
-        let e = anyhow::anyhow!("two\nlines").context("outer");
-        assert_eq!(one_line(&e), "outer: two lines");
-    }
 }

@@ -46,12 +46,20 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// On docs.rs, items behind a feature say which one.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
 mod renderer;
 mod spec;
 
 pub use crate::error::RenderError;
+
+/// The README's example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use crate::renderer::{
     BINARY_SNIFF_LEN, BinaryPolicy, LeftPlaceholder, RenderOptions, RenderSummary, Renderer,
     UnknownPolicy,

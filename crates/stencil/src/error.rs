@@ -134,6 +134,14 @@ pub enum Error {
         /// Why it was refused.
         reason: String,
     },
+    /// A profile name is not one of [`PROFILE_NAMES`](crate::PROFILE_NAMES)
+    /// (a custom root is made with
+    /// [`PathProfile::custom`](crate::PathProfile::custom)).
+    #[error("unknown profile `{name}`; known profiles: {}", crate::PROFILE_NAMES.join(", "))]
+    UnknownProfile {
+        /// The name as given.
+        name: String,
+    },
     /// A custom profile root is not a safe relative path.
     #[error("profile root `{root}` is not allowed: {source}")]
     Profile {

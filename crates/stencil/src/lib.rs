@@ -100,6 +100,8 @@
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+// On docs.rs, items behind a feature say which one.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use stencil_deploy as deploy;
 pub use stencil_render as render;
@@ -121,7 +123,12 @@ pub use crate::export::{PluginExport, PluginExportOptions, export_plugin};
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
-pub use crate::profile::{KNOWN_ROOTS, PathProfile};
+
+/// This crate's README example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct CrateReadmeDoctests;
+pub use crate::profile::{KNOWN_ROOTS, PROFILE_NAMES, PathProfile};
 pub use crate::spec::{base_spec, template_spec, today};
 pub use crate::template::{
     EXECUTABLE_MODE, RenderedFile, RenderedFileSummary, TemplateDeployOptions,

@@ -23,6 +23,11 @@ pub const KNOWN_ROOTS: &[&str] = &[".claude", ".codex", ".gemini", ".cursor", ".
 /// assert_eq!(codex.apply("CLAUDE.md"), "CLAUDE.md");
 /// assert_eq!(codex.apply("docs/.claude/x"), "docs/.claude/x");
 /// assert_eq!(PathProfile::AsStored.apply(".claude/x"), ".claude/x");
+///
+/// // A custom root is explicit; an unknown name is an error, not a folder.
+/// let custom = PathProfile::custom("config/ai")?;
+/// assert_eq!(custom.apply(".claude/rules/api.md"), "config/ai/rules/api.md");
+/// assert!("codx".parse::<PathProfile>().is_err());
 /// # Ok::<(), stencil::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -88,22 +93,37 @@ impl PathProfile {
     }
 }
 
+/// The names [`PathProfile`]'s `FromStr` accepts (a leading dot is also
+/// accepted on the roots: `.codex`). `agents` is the custom root
+/// `.agents`.
+pub const PROFILE_NAMES: &[&str] = &["claude", "codex", "gemini", "cursor", "agents", "as-stored"];
+
 impl FromStr for PathProfile {
     type Err = Error;
 
-    /// `claude`, `codex`, `gemini`, `cursor` (with or without the leading
-    /// dot), `as-stored`, or any other safe relative path as a custom root.
+    /// `claude`, `codex`, `gemini`, `cursor`, `agents` (with or without the
+    /// leading dot) or `as-stored`. Anything else is [`Error::UnknownProfile`]: a
+    /// custom root is spelled explicitly, with [`PathProfile::custom`], so a
+    /// typo (`--profile codx`) never becomes a folder named `codx`.
     fn from_str(s: &str) -> Result<PathProfile, Error> {
-        Ok(match s.trim_start_matches('.') {
+        let name = s
+            .strip_prefix('.')
+            .filter(|n| *n != "as-stored")
+            .unwrap_or(s);
+        Ok(match name {
             "claude" => PathProfile::Claude,
             "codex" => PathProfile::Codex,
             "gemini" => PathProfile::Gemini,
             "cursor" => PathProfile::Cursor,
-            // The cross-assistant folder (`.agents/skills/…`): a custom
-            // root, spelled without its dot like the others.
+            // The cross-assistant folder (`.agents/skills/…`), a custom root
+            // under a name.
             "agents" => PathProfile::custom(".agents")?,
-            "as-stored" | "" if s == "as-stored" => PathProfile::AsStored,
-            _ => PathProfile::custom(s)?,
+            "as-stored" => PathProfile::AsStored,
+            _ => {
+                return Err(Error::UnknownProfile {
+                    name: s.to_string(),
+                });
+            }
         })
     }
 }
@@ -111,5 +131,47 @@ impl FromStr for PathProfile {
 impl fmt::Display for PathProfile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.root().unwrap_or("as-stored"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_with_or_without_the_dot() {
+        for (name, profile) in [
+            ("claude", PathProfile::Claude),
+            (".codex", PathProfile::Codex),
+            ("gemini", PathProfile::Gemini),
+            (".cursor", PathProfile::Cursor),
+            ("as-stored", PathProfile::AsStored),
+        ] {
+            assert_eq!(name.parse::<PathProfile>().unwrap(), profile, "{name}");
+        }
+        for name in ["agents", ".agents"] {
+            assert_eq!(
+                name.parse::<PathProfile>().unwrap().root(),
+                Some(".agents"),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_name_is_an_error_listing_the_known_ones() {
+        for name in ["codx", "bogus", "config/ai", "", "."] {
+            let err = name.parse::<PathProfile>().unwrap_err();
+            assert!(
+                matches!(&err, Error::UnknownProfile { name: n } if n == name),
+                "{name}: {err:?}"
+            );
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "unknown profile `{name}`; known profiles: claude, codex, gemini, cursor, agents, as-stored"
+                )
+            );
+        }
     }
 }

@@ -124,27 +124,45 @@ pub struct RenderedFileSummary {
 impl TemplateDeployReport {
     /// A one-line summary, e.g. `deployed template "web" into ./app: 9
     /// written, 1 skipped, 0 overwritten, 3 directories created, 12288
-    /// bytes in 2 ms`.
+    /// bytes in 2 ms`; for a dry run `dry run of template "web" into ./app:
+    /// would write 9, skip 1, overwrite 0 and create 3 directories, 12288
+    /// bytes; nothing written (1 ms)`.
     pub fn summary(&self) -> String {
+        self.summary_with(|n| format!("{n} byte{}", if n == 1 { "" } else { "s" }))
+    }
+
+    /// [`summary`](Self::summary) with the byte count written by `bytes`
+    /// (a command-line tool passes its `12.0 KiB` formatter).
+    pub fn summary_with(&self, bytes: impl Fn(u64) -> String) -> String {
         let d = &self.deploy;
-        let mut line = format!(
-            "{} template \"{}\" into {}: {} written, {} skipped, {} overwritten, {} director{} created, {} byte{} in {} ms",
-            if d.dry_run { "dry run of" } else { "deployed" },
-            self.template,
-            self.project.display(),
-            d.written.len(),
-            d.skipped.len(),
-            d.overwritten.len(),
+        let dirs = format!(
+            "{} director{}",
             d.dirs_created.len(),
             if d.dirs_created.len() == 1 {
                 "y"
             } else {
                 "ies"
-            },
-            d.bytes,
-            if d.bytes == 1 { "" } else { "s" },
-            d.elapsed.as_millis(),
+            }
         );
+        let bytes = bytes(d.bytes);
+        let ms = d.elapsed.as_millis();
+        let (written, skipped, overwritten) =
+            (d.written.len(), d.skipped.len(), d.overwritten.len());
+        let mut line = if d.dry_run {
+            format!(
+                "dry run of template \"{}\" into {}: would write {written}, skip {skipped}, \
+                 overwrite {overwritten} and create {dirs}, {bytes}; nothing written ({ms} ms)",
+                self.template,
+                self.project.display(),
+            )
+        } else {
+            format!(
+                "deployed template \"{}\" into {}: {written} written, {skipped} skipped, \
+                 {overwritten} overwritten, {dirs} created, {bytes} in {ms} ms",
+                self.template,
+                self.project.display(),
+            )
+        };
         if !self.left.is_empty() {
             line.push_str(&format!(
                 "; {} unknown placeholder{} left",

@@ -3,12 +3,12 @@
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 use stencil::store::{
-    ArtifactFile, ArtifactKey, ArtifactPage, ArtifactQuery, NewArtifact, NewFile,
+    ArtifactFile, ArtifactKey, ArtifactPage, ArtifactQuery, Catalog, NewArtifact, NewFile,
 };
 
 use crate::args::{ArtifactCommand, ArtifactListArgs};
 use crate::context::Context;
-use crate::output::{Output, count, human_bytes};
+use crate::output::{Output, count, human_bytes, shell_word};
 
 /// One artifact of a listing (`--json`).
 #[derive(Debug, Serialize)]
@@ -57,6 +57,7 @@ pub fn run(ctx: &Context, command: &ArtifactCommand) -> Result<Output> {
 
 fn list(ctx: &Context, args: &ArtifactListArgs) -> Result<Output> {
     let catalog = ctx.open_existing()?;
+    check_types(&catalog, &args.types)?;
     let mut query = ArtifactQuery::new().limit(args.limit);
     for t in &args.types {
         query = query.kind(t);
@@ -118,9 +119,59 @@ fn list(ctx: &Context, args: &ArtifactListArgs) -> Result<Output> {
         human += "\n";
     }
     if let Some(cursor) = &json.next_cursor {
-        human += &format!("more: stencil artifact list --after {cursor}\n");
+        human += &format!("more: {}\n", next_page_command(args, cursor));
     }
     Ok(Output::new(&json, human))
+}
+
+/// The command that lists the next page: the same filters and `--limit`,
+/// and `--after` the cursor.
+fn next_page_command(args: &ArtifactListArgs, cursor: &str) -> String {
+    let mut words = vec!["stencil artifact list".to_string()];
+    let mut flag = |name: &str, value: &str| words.push(format!("--{name} {}", shell_word(value)));
+    for t in &args.types {
+        flag("type", t);
+    }
+    for t in &args.tags {
+        flag("tag", t);
+    }
+    if let Some(c) = &args.collection {
+        flag("collection", c);
+    }
+    if let Some(s) = &args.search {
+        flag("search", s);
+    }
+    flag("limit", &args.limit.to_string());
+    flag("after", cursor);
+    words.join(" ")
+}
+
+/// A `--type` no artifact has is a typo far more often than a question, so
+/// it is an error naming the types the catalogue holds (one facet query,
+/// ≤ 2 statements, only when `--type` is given).
+fn check_types(catalog: &Catalog, types: &[String]) -> Result<()> {
+    if types.is_empty() {
+        return Ok(());
+    }
+    let facets = catalog
+        .facets(&ArtifactQuery::new())
+        .context("cannot list the artifact types")?;
+    let have: Vec<&str> = facets.by_type.iter().map(|(t, _)| t.as_str()).collect();
+    let unknown: Vec<String> = types
+        .iter()
+        .filter(|t| !have.contains(&t.as_str()))
+        .map(|t| format!("`{t}`"))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let known = if have.is_empty() {
+        "the catalogue holds no artifacts".to_string()
+    } else {
+        let quoted: Vec<String> = have.iter().map(|t| format!("`{t}`")).collect();
+        format!("types in the catalogue: {}", quoted.join(", "))
+    };
+    bail!("no artifact has type {}; {known}", unknown.join(", "));
 }
 
 #[derive(Debug, Serialize)]

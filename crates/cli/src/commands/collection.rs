@@ -6,7 +6,7 @@ use stencil::store::{ArtifactKey, Catalog};
 
 use crate::args::{CollectionCommand, TagCommand};
 use crate::context::Context;
-use crate::output::{Output, count};
+use crate::output::{Output, count, shell_word};
 
 /// Runs `stencil collection …`.
 pub fn run(ctx: &Context, command: &CollectionCommand) -> Result<Output> {
@@ -123,7 +123,10 @@ fn list(catalog: &Catalog, limit: u32, after: Option<&str>) -> Result<Output> {
         human += "\n";
     }
     if let Some(cursor) = &json.next_cursor {
-        human += &format!("more: stencil collection list --after {cursor}\n");
+        human += &format!(
+            "more: stencil collection list --limit {limit} --after {}\n",
+            shell_word(cursor)
+        );
     }
     Ok(Output::new(&json, human))
 }

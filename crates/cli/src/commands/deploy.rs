@@ -1,6 +1,6 @@
 //! `stencil deploy TEMPLATE DIR --var K=V ...`
 
-use anyhow::{Error, Result, anyhow};
+use anyhow::{Error, Result};
 use serde::Serialize;
 use stencil::deploy::{DeployEvent, DeployOptions, Durability, OverwritePolicy, RelPath};
 use stencil::render::RenderError;
@@ -8,7 +8,8 @@ use stencil::{FilePart, TemplateDeployOptions, TemplateDeployReport, deploy_temp
 
 use crate::args::DeployArgs;
 use crate::context::Context;
-use crate::output::{Output, Style, count, human_bytes};
+use crate::failure::Explained;
+use crate::output::{Output, Style, human_bytes};
 
 /// The `--json` shape of `stencil deploy`.
 #[derive(Debug, Serialize)]
@@ -97,36 +98,8 @@ impl DeploySummary {
                     placeholder: format!("{{{{{}}}}}", l.name),
                 })
                 .collect(),
-            summary: String::new(),
+            summary: report.summary_with(human_bytes),
         }
-        .with_summary()
-    }
-
-    /// Fills in [`summary`](Self::summary), e.g. `deployed template "web"
-    /// into ./app: 9 written, 1 skipped, 0 overwritten, 3 directories
-    /// created, 12.0 KiB in 2 ms` (the library's one-line summary gives
-    /// exact bytes; people get [`human_bytes`]).
-    fn with_summary(mut self) -> DeploySummary {
-        self.summary = format!(
-            "{} template \"{}\" into {}: {} written, {} skipped, {} overwritten, {} created, {} in {} ms",
-            if self.dry_run {
-                "dry run of"
-            } else {
-                "deployed"
-            },
-            self.template,
-            self.project,
-            self.written.len(),
-            self.skipped.len(),
-            self.overwritten.len(),
-            count(self.dirs_created.len(), "directory"),
-            human_bytes(self.bytes),
-            self.elapsed_ms,
-        );
-        if !self.left.is_empty() {
-            self.summary += &format!("; {} left", count(self.left.len(), "unknown placeholder"));
-        }
-        self
     }
 
     /// The text form: the summary, then what was skipped and what was left
@@ -199,7 +172,7 @@ pub fn run(ctx: &Context, args: &DeployArgs) -> Result<Output> {
     let mut options = TemplateDeployOptions::new()
         .lenient(args.lenient)
         .deploy_options(deploy);
-    if let Some(profile) = &args.profile {
+    if let Some(profile) = args.profile.as_ref().or(args.profile_root.as_ref()) {
         options = options.profile(profile.clone());
     }
     if !args.only.is_empty() {
@@ -271,10 +244,11 @@ pub fn explain(e: stencil::Error, template: &str) -> Error {
                  `stencil artifact verbatim {artifact} {stored}`"
             ),
         };
-        return anyhow!(
+        let message = format!(
             "cannot deploy template `{template}`: {file}:{line}:{column}: {what} (known: {known}); \
              to proceed, give it a value with --var {placeholder}=…{other_ways}"
         );
+        return Explained::facade(message, e);
     }
     let hint = match &e {
         stencil::Error::Render(RenderError::MissingRequired { .. }) => {
@@ -283,7 +257,10 @@ pub fn explain(e: stencil::Error, template: &str) -> Error {
         _ => None,
     };
     match hint {
-        Some(hint) => anyhow!("cannot deploy template `{template}`: {e}; {hint}"),
+        Some(hint) => Explained::facade(
+            format!("cannot deploy template `{template}`: {e}; {hint}"),
+            e,
+        ),
         None => Error::new(e).context(format!("cannot deploy template `{template}`")),
     }
 }

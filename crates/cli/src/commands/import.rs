@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use indicatif::ProgressBar;
 use serde::Serialize;
 use stencil::import::{
@@ -14,6 +14,7 @@ use stencil::store::Catalog;
 
 use crate::args::ImportArgs;
 use crate::context::Context;
+use crate::failure::Explained;
 use crate::output::{Output, Style, count, human_bytes};
 
 /// What an import did; the `--json` shape of `stencil import`.
@@ -233,9 +234,12 @@ impl Importer {
 
 /// The library's error, with the command line's names for its options.
 fn cli_error(e: ImportError) -> anyhow::Error {
-    match e {
-        ImportError::Glob { glob, reason } => anyhow!("invalid --verbatim glob `{glob}`: {reason}"),
-        e => e.into(),
+    match &e {
+        ImportError::Glob { glob, reason } => {
+            let message = format!("invalid --verbatim glob `{glob}`: {reason}");
+            Explained::import(message, e)
+        }
+        _ => e.into(),
     }
 }
 
@@ -259,6 +263,15 @@ pub fn run(ctx: &Context, args: &ImportArgs) -> Result<Output> {
     Ok(Output::new(&summary, human))
 }
 
+/// `the artifact is already up to date`, `all 9 artifacts are …`.
+fn up_to_date(n: usize) -> String {
+    match n {
+        0 => "no artifacts".to_string(),
+        1 => "the artifact is already up to date".to_string(),
+        n => format!("all {n} artifacts are already up to date"),
+    }
+}
+
 /// How many created or updated artifacts the text output names.
 const LISTED: usize = 20;
 
@@ -278,10 +291,7 @@ fn human(s: &ImportSummary, catalog: &str) -> String {
             s.unchanged.len()
         );
     } else {
-        out += &format!(
-            "  nothing changed: all {} already up to date\n",
-            count(s.unchanged.len(), "artifact")
-        );
+        out += &format!("  nothing changed: {}\n", up_to_date(s.unchanged.len()));
     }
     // A big tree would bury the summary: list the first few of each kind.
     for (mark, keys) in [("+", &s.created), ("~", &s.updated)] {

@@ -9,6 +9,7 @@ use stencil::today;
 
 use crate::args::RenderArgs;
 use crate::context::Context;
+use crate::failure::Explained;
 use crate::output::Output;
 
 /// The `--json` shape of `stencil render`.
@@ -61,7 +62,7 @@ pub fn run(ctx: &Context, args: &RenderArgs) -> Result<Rendered> {
     let renderer = Renderer::new(&vars, options)?;
     let (out, summary) = renderer
         .render_with_summary(&name, &input)
-        .map_err(|e| match e {
+        .map_err(|e| match &e {
             RenderError::UnknownPlaceholder {
                 file,
                 line,
@@ -71,14 +72,15 @@ pub fn run(ctx: &Context, args: &RenderArgs) -> Result<Rendered> {
                 ..
             } => {
                 let known = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>();
-                anyhow!(
+                let message = format!(
                     "{file}:{line}:{column}: unknown placeholder `{{{{{placeholder}}}}}` (known: {}); \
                      to proceed, give it a value with --var {placeholder}=…, or use --lenient to \
                      leave unknown placeholders as they are",
                     known.join(", ")
-                )
+                );
+                Explained::render(message, e)
             }
-            e => anyhow!("cannot render {name}: {e}"),
+            _ => anyhow::Error::new(e).context(format!("cannot render {name}")),
         })?;
     let left: Vec<LeftJson> = summary
         .left

@@ -1,14 +1,16 @@
 //! `stencil template create|list|show`
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 use serde::Serialize;
 use stencil::store::{
-    ArtifactKey, ArtifactQuery, Catalog, MAX_PAGE_LIMIT, TemplateSpec, VariableDecl,
+    ArtifactKey, ArtifactQuery, Catalog, Error as StoreError, MAX_PAGE_LIMIT, TemplateSpec,
+    VariableDecl,
 };
 
 use crate::args::{TemplateCommand, TemplateCreateArgs};
 use crate::commands::artifact::FileJson;
 use crate::context::Context;
+use crate::failure::Explained;
 use crate::output::{Output, count};
 
 /// Runs `stencil template …`.
@@ -80,18 +82,28 @@ fn create(catalog: &Catalog, args: &TemplateCreateArgs) -> Result<Output> {
     for v in &args.vars {
         spec = spec.variable(parse_var(v));
     }
-    if args.replace {
+    let replaced = if args.replace {
         match catalog.update_template(&spec) {
-            Err(stencil::store::Error::NotFound { .. }) => catalog.create_template(&spec),
-            other => other,
+            Err(StoreError::NotFound { .. }) => catalog.create_template(&spec).map(|()| false),
+            other => other.map(|()| true),
         }
     } else {
-        catalog.create_template(&spec)
+        catalog.create_template(&spec).map(|()| false)
     }
-    .with_context(|| format!("cannot create template `{}`", args.name))?;
+    .map_err(|e| match e {
+        StoreError::AlreadyExists { .. } => Explained::store(
+            format!(
+                "template `{}` already exists; give --replace to replace it, or choose another name",
+                args.name
+            ),
+            e,
+        ),
+        e => anyhow::Error::new(e).context(format!("cannot create template `{}`", args.name)),
+    })?;
     let required = spec.entities.iter().filter(|e| e.required).count();
     let human = format!(
-        "created template `{}`: {} ({} required), {}\nDeploy it: stencil deploy {} DIR --var PROJECT_NAME=NAME",
+        "{} template `{}`: {} ({} required), {}\nDeploy it: stencil deploy {} DIR --var PROJECT_NAME=NAME",
+        if replaced { "replaced" } else { "created" },
         spec.name,
         count(spec.entities.len(), "entity"),
         required,
@@ -100,6 +112,7 @@ fn create(catalog: &Catalog, args: &TemplateCreateArgs) -> Result<Output> {
     );
     let json = serde_json::json!({
         "name": spec.name,
+        "replaced": replaced,
         "entities": spec.entities.iter().map(|e| serde_json::json!({
             "key": e.artifact.to_string(), "required": e.required,
         })).collect::<Vec<_>>(),
@@ -148,14 +161,33 @@ fn list(catalog: &Catalog) -> Result<Output> {
     if items.is_empty() {
         human += "no templates\n";
     }
-    for t in &items {
-        human += &format!("{}  {}", t.name, count(t.entity_count as usize, "entity"));
-        if let Some(c) = &t.collection {
-            human += &format!("  (from collection {c})");
-        }
-        if !t.description.is_empty() {
-            human += &format!("  {}", t.description);
-        }
+    // Columns: name, entity count, collection, description; each padded to
+    // its widest cell so they line up.
+    let rows: Vec<[String; 4]> = items
+        .iter()
+        .map(|t| {
+            [
+                t.name.clone(),
+                count(t.entity_count as usize, "entity"),
+                t.collection
+                    .as_ref()
+                    .map(|c| format!("(from collection {c})"))
+                    .unwrap_or_default(),
+                t.description.clone(),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..4)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .filter(|(_, w)| **w > 0)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        human += cells.join("  ").trim_end();
         human += "\n";
     }
     Ok(Output::new(serde_json::json!({ "items": items }), human))

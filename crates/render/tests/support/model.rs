@@ -1,6 +1,6 @@
 //! The reference model of the placeholder grammar: a plain byte loop written
 //! from the rules in the crate docs, with no cleverness to share bugs with
-//! the real renderer. Used by the proptest (`tests/model.rs`) and the fuzz
+//! the real renderer. Used by the proptest (`tests/it/model.rs`) and the fuzz
 //! target (`fuzz/fuzz_targets/render.rs`).
 
 use std::collections::BTreeMap;

@@ -214,15 +214,16 @@ impl TreeImportReport {
     }
 
     /// A one-line summary, e.g. `12 files: 3 created, 1 updated, 8
-    /// unchanged` or `12 files: nothing written, all 9 artifacts already up
-    /// to date`.
+    /// unchanged` or `12 files: nothing written, all 9 artifacts are already
+    /// up to date`.
     pub fn summary(&self) -> String {
         let files = plural(self.files, "file");
         let mut line = if self.wrote_nothing() {
-            format!(
-                "{files}: nothing written, all {} already up to date",
-                plural(self.unchanged.len(), "artifact")
-            )
+            match self.unchanged.len() {
+                0 => format!("{files}: nothing written, no artifacts"),
+                1 => format!("{files}: nothing written, the artifact is already up to date"),
+                n => format!("{files}: nothing written, all {n} artifacts are already up to date"),
+            }
         } else {
             format!(
                 "{files}: {} created, {} updated, {} unchanged",

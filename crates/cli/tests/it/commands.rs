@@ -1,10 +1,8 @@
 //! Every command's normal use, through the built binary.
 
-mod common;
-
 use std::fs;
 
-use common::{Env, TestResult, files_under};
+use crate::common::{Env, TestResult, files_under};
 
 #[test]
 fn init_creates_the_catalogue_once() -> TestResult {
@@ -396,12 +394,8 @@ fn render_lenient_leaves_unknown_placeholders_and_lists_them() -> TestResult {
 
 /// Imports the small tree and makes a template `svc` of all of it.
 fn catalogue_with_template(env: &Env) -> TestResult {
-    let src = env.small_tree();
-    env.run(&["import", src.to_str().ok_or("path")?, "--collection", "all"])
-        .ok();
-    env.run(&["template", "create", "svc", "--collection", "all"])
-        .ok();
-    Ok(())
+    env.small_tree();
+    env.import_as_template_svc()
 }
 
 #[test]

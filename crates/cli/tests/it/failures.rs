@@ -1,25 +1,19 @@
 //! Every command's failures: exit code, one-line message, and nothing
 //! written.
 
-mod common;
-
 use std::fs;
 
-use common::{Env, TestResult, files_under};
+use crate::common::{Env, TestResult, files_under};
 
 /// Imports the small tree, plus an artifact whose path holds a variable,
 /// and makes template `svc` of all of it.
 fn setup(env: &Env) -> TestResult {
-    let src = env.small_tree();
+    env.small_tree();
     env.write(
         "src/.claude/rules/{{PROJECT_NAME}}.md",
         "named after the project\n",
     );
-    env.run(&["import", src.to_str().ok_or("path")?, "--collection", "all"])
-        .ok();
-    env.run(&["template", "create", "svc", "--collection", "all"])
-        .ok();
-    Ok(())
+    env.import_as_template_svc()
 }
 
 const VARS: [&str; 4] = ["--var", "PROJECT_NAME=rocket", "--var", "AUTHOR=me"];

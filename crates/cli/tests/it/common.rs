@@ -1,8 +1,6 @@
 //! Runs the built `stencil` binary in a temporary directory with its own
 //! catalogue.
 
-#![allow(dead_code)]
-
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -131,6 +129,19 @@ impl Env {
             "# {{PROJECT_NAME}}\nBy {{AUTHOR}} on {{DATE}}.\n",
         );
         self.path("src")
+    }
+}
+
+impl Env {
+    /// Imports `src/` (written beforehand, e.g. by [`Env::small_tree`])
+    /// into collection `all` and makes template `svc` of every member.
+    pub fn import_as_template_svc(&self) -> TestResult {
+        let src = self.path("src");
+        self.run(&["import", src.to_str().ok_or("path")?, "--collection", "all"])
+            .ok();
+        self.run(&["template", "create", "svc", "--collection", "all"])
+            .ok();
+        Ok(())
     }
 }
 

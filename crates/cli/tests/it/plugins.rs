@@ -1,17 +1,13 @@
 //! Issue 18 through the CLI: `stencil import` of a plugin, a marketplace
 //! and malformed metadata; a template from a plugin's collection deployed
-//! byte-identical; executable content flagged. Fixtures are the facade's
-//! (`crates/stencil/tests/fixtures/plugins/`).
-
-mod common;
-#[path = "../../stencil/tests/support/mod.rs"]
-mod support;
+//! byte-identical; executable content flagged. Fixtures:
+//! `testdata/plugins/`.
 
 use std::fs;
 
-use common::{Env, TestResult};
+use crate::common::{Env, TestResult};
+use crate::support::{assert_deployed_like_the_plugin, plugin_fixture};
 use serde_json::{Value, json};
-use support::{assert_deployed_like_the_plugin, plugin_fixture};
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()

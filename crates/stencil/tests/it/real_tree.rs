@@ -6,7 +6,8 @@
 //! tree — imported with [`stencil::import`] and deployed with
 //! [`stencil::deploy_template`].
 //!
-//! The text files live in `tests/fixtures/real-tree/`; what git does not
+//! The text files live in the workspace's `testdata/real-tree/` (shared
+//! with the CLI's tests); what git does not
 //! hold well (binary, CRLF, symlink, modes) is made at test time.
 
 use std::fs;
@@ -23,8 +24,7 @@ use stencil::render::RenderError;
 use stencil::store::{ArtifactKey, Catalog, NewArtifact, NewFile, TemplateSpec};
 use stencil::{Error, FilePart, TemplateDeployOptions, TemplateDeployReport, deploy_template};
 
-mod support;
-use support::{copy_tree, files_under};
+use crate::support::{copy_tree, files_under};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -43,7 +43,7 @@ struct Fixture {
 impl Fixture {
     fn new() -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real-tree");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/real-tree");
         let src = dir.path().join("src");
         copy_tree(&fixtures, &src);
 

@@ -1,6 +1,6 @@
 //! Issue 18 through the library: plugins, marketplaces and the `.agents/`
 //! layout imported with [`stencil::import`], deployed with
-//! [`stencil::deploy_template`]. Fixtures: `tests/fixtures/plugins/`.
+//! [`stencil::deploy_template`]. Fixtures: `testdata/plugins/`.
 
 use std::fs;
 
@@ -11,8 +11,7 @@ use stencil::{
     Error, PathProfile, PluginExportOptions, TemplateDeployOptions, deploy_template, export_plugin,
 };
 
-mod support;
-use support::{assert_deployed_like_the_plugin, files_under, mode, plugin_fixture};
+use crate::support::{assert_deployed_like_the_plugin, files_under, mode, plugin_fixture};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 

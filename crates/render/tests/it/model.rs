@@ -3,10 +3,7 @@
 
 use std::collections::BTreeMap;
 
-#[path = "support/model.rs"]
-mod reference;
-
-use reference::{Left, model};
+use crate::reference::{Left, model};
 
 use proptest::prelude::*;
 use stencil_render::{BinaryPolicy, RenderOptions, Renderer, VariableSpec};

@@ -1,14 +1,12 @@
 //! Issue 8 through the CLI: a realistic tree with scripts, HTML, JS,
 //! workflows, binary data, CRLF, executables and a symlink.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 use std::process::Command;
 
-use common::{Env, TestResult, files_under};
+use crate::common::{Env, TestResult, files_under};
 use serde_json::{Value, json};
 
 const SKILL: &str = ".claude/skills/report";
@@ -16,7 +14,10 @@ const SKILL: &str = ".claude/skills/report";
 /// Builds `src/` with the fixture files plus the generated ones; returns
 /// `(path inside the tree, content, executable)` for every regular file.
 fn real_tree(env: &Env) -> Vec<(String, Vec<u8>, bool)> {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real-tree");
+    // The workspace's one fixture tree (shared with the facade's tests).
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/real-tree")
+        .join(SKILL);
     let read = |name: &str| fs::read(fixtures.join(name)).expect("fixture");
     let mut binary = Vec::new();
     for i in 0..4096u32 {
@@ -30,7 +31,11 @@ fn real_tree(env: &Env) -> Vec<(String, Vec<u8>, bool)> {
             b"---\ndescription: Build a report page\n---\n# Report for {{PROJECT_NAME}}\n".to_vec(),
             false,
         ),
-        (format!("{SKILL}/scripts/gen.py"), read("gen.py"), true),
+        (
+            format!("{SKILL}/scripts/gen.py"),
+            read("scripts/gen.py"),
+            true,
+        ),
         (
             format!("{SKILL}/scripts/run.sh"),
             b"#!/bin/sh\necho ran-ok\n".to_vec(),
@@ -38,14 +43,18 @@ fn real_tree(env: &Env) -> Vec<(String, Vec<u8>, bool)> {
         ),
         (
             format!("{SKILL}/templates/page.html"),
-            read("page.html"),
+            read("templates/page.html"),
             false,
         ),
-        (format!("{SKILL}/assets/app.js"), read("app.js"), false),
+        (
+            format!("{SKILL}/assets/app.js"),
+            read("assets/app.js"),
+            false,
+        ),
         (format!("{SKILL}/assets/logo.bin"), binary, false),
         (
             format!("{SKILL}/ci/release.yml"),
-            read("release.yml"),
+            read("ci/release.yml"),
             false,
         ),
         (

@@ -1,15 +1,15 @@
 //! Helpers shared by the facade's and the CLI's tests (the CLI includes
-//! this file with `#[path]`): copying fixture trees, listing files.
-#![allow(dead_code)]
+//! this file with `#[path]`): copying fixture trees, listing files, the
+//! plugin fixtures of `testdata/plugins/`.
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 
-/// The plugin and marketplace fixtures (`tests/fixtures/plugins/`).
+/// The plugin and marketplace fixtures (`testdata/plugins/`).
 pub fn plugin_fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../stencil/tests/fixtures/plugins")
+        .join("../../testdata/plugins")
         .canonicalize()
         .expect("plugin fixtures")
 }

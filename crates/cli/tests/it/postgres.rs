@@ -2,9 +2,7 @@
 //! string opens the PostgreSQL backend. Skipped with a printed notice when
 //! `STENCIL_TEST_POSTGRES` is unset.
 
-mod common;
-
-use common::{Env, TestResult};
+use crate::common::{Env, TestResult};
 
 /// A fresh schema on the test server, dropped again on drop.
 struct Schema {

@@ -1,0 +1,20 @@
+//! The CLI's integration tests, through the built `stencil` binary: one
+//! test binary for the crate (one link instead of one per file), each
+//! concern a module.
+
+// Helpers used by some modules only.
+#[allow(dead_code)]
+mod common;
+
+mod catalogue_paths;
+mod commands;
+mod failures;
+mod json_errors;
+mod new_user;
+mod plugins;
+mod postgres;
+mod real_tree;
+// The facade's helpers for the shared plugin fixtures.
+#[allow(dead_code)]
+#[path = "../../../stencil/tests/it/support.rs"]
+mod support;

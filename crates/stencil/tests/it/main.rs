@@ -1,0 +1,9 @@
+//! The facade's integration tests: one test binary for the crate (one link
+//! instead of one per file), each concern a module.
+
+mod deploy_template;
+mod plugins;
+mod real_tree;
+// Helpers shared with the CLI's tests, which use a subset.
+#[allow(dead_code)]
+mod support;
