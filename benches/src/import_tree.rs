@@ -56,7 +56,7 @@ impl Rng {
 
 /// Text of about `len` bytes, cycling through a few realistic kinds of
 /// content chosen by the file extension.
-fn text(ext: &str, len: usize, seed: usize) -> Vec<u8> {
+pub(crate) fn text(ext: &str, len: usize, seed: usize) -> Vec<u8> {
     let para: &str = match ext {
         "py" => {
             "def header(title: str) -> str:\n    return f\"<h1 class=\\\"{{{NS}}}\\\">{title}</h1>\"\n\n\
@@ -102,7 +102,7 @@ fn binary(len: usize, rng: &mut Rng) -> Vec<u8> {
     out
 }
 
-fn write(
+pub(crate) fn write(
     root: &Path,
     rel: &str,
     content: &[u8],

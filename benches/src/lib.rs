@@ -6,6 +6,7 @@
 pub mod deploy_data;
 pub mod e2e_corpus;
 pub mod import_tree;
+pub mod marketplace;
 pub mod name_lookup;
 pub mod peers;
 pub mod quick;

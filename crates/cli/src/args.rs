@@ -31,8 +31,9 @@ pub struct Cli {
 pub enum Command {
     /// Create the catalogue (nothing happens if it exists).
     Init,
-    /// Import an assistant-config tree (a `.claude/`, `.codex/`, `.gemini/`
-    /// or `.cursor/` folder, or a directory holding one).
+    /// Import an assistant-config tree (a `.claude/`, `.codex/`, `.gemini/`,
+    /// `.cursor/` or `.agents/` folder, or a directory holding one), a
+    /// Claude Code plugin, or a plugin marketplace.
     Import(ImportArgs),
     /// Artifacts in the catalogue.
     #[command(subcommand)]
@@ -52,6 +53,9 @@ pub enum Command {
     /// Render a template from the catalogue and place it into a directory,
     /// atomically.
     Deploy(DeployArgs),
+    /// Write a template out as a Claude Code plugin directory (with a
+    /// generated `.claude-plugin/plugin.json`).
+    Export(ExportArgs),
     /// Undo (or finish) a deploy into DIR that was interrupted by a crash.
     /// Uses no catalogue.
     Recover {
@@ -75,9 +79,14 @@ pub enum Command {
 /// `stencil import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The tree: a `.claude/` (or `.codex/`, `.gemini/`, `.cursor/`) folder,
-    /// or a directory holding one or more of them.
+    /// The tree: a `.claude/` (or `.codex/`, `.gemini/`, `.cursor/`,
+    /// `.agents/`) folder or a directory holding them, a plugin (with
+    /// `.claude-plugin/plugin.json`), or a marketplace (with
+    /// `.claude-plugin/marketplace.json`).
     pub dir: PathBuf,
+    /// Read DIR as this layout instead of deciding by its metadata files.
+    #[arg(long = "as", value_name = "LAYOUT", value_parser = ["tree", "plugin", "marketplace"])]
+    pub layout: Option<String>,
     /// Also put every imported artifact into this collection (created if
     /// needed).
     #[arg(long, value_name = "NAME")]
@@ -86,6 +95,28 @@ pub struct ImportArgs {
     /// against the path inside the tree, e.g. `**/*.py`. Repeatable.
     #[arg(long, value_name = "GLOB")]
     pub verbatim: Vec<String>,
+}
+
+/// `stencil export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The template to export.
+    #[arg(long, value_name = "NAME")]
+    pub template: String,
+    /// The plugin directory to write; must not exist.
+    #[arg(long, value_name = "DIR")]
+    pub plugin: PathBuf,
+    /// The plugin's name (default: the template's collection, else the
+    /// template's name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The plugin's version (default: its collection's).
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+    /// The plugin's description (default: the template's, else the
+    /// collection's).
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
 }
 
 /// `stencil artifact …`.

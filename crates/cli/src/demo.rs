@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use serde::Serialize;
 use stencil::deploy::DeployOptions;
+use stencil::import::Layout;
 use stencil::store::{ArtifactKey, ArtifactQuery, Catalog, Error as StoreError, TemplateSpec};
 use stencil::{TemplateDeployOptions, deploy_template, today};
 
@@ -92,7 +93,7 @@ pub fn run(ctx: &Context, dir: &Path) -> Result<Output> {
 
     let sample = scratch.path().join("sample");
     write_sample(&sample)?;
-    let importer = Importer::new(&[], Some(NAME), &ctx.style);
+    let importer = Importer::new(&[], Some(NAME), Layout::Tree, &ctx.style);
     let tree = importer.scan(&sample)?;
     let mut imported = importer.store(&catalog, tree)?;
     imported.source = "the built-in sample tree".to_string();

@@ -1,4 +1,5 @@
 use std::fmt;
+use std::path::PathBuf;
 
 use crate::deploy::{DeployError, PathError, PlanError};
 use crate::import::ImportError;
@@ -81,6 +82,58 @@ pub enum Error {
     /// A tree import failed (see [`ImportError`]).
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// An artifact that runs code (a hook, an MCP configuration) has no
+    /// place in this profile's assistant (see
+    /// [`is_executable_content`](crate::is_executable_content)).
+    #[error(
+        "artifact `{artifact}` cannot be deployed with profile `{profile}`: {reason}; \
+         leave it out of the selection or deploy with the claude profile"
+    )]
+    NoTarget {
+        /// The artifact.
+        artifact: String,
+        /// The profile.
+        profile: String,
+        /// Why there is no sensible place for it.
+        reason: &'static str,
+    },
+    /// A template's file has no place in a plugin (a rule file, settings):
+    /// [`export_plugin`](crate::export_plugin) refuses it.
+    #[error(
+        "artifact `{artifact}`: file `{path}` has no place in a plugin (a plugin holds \
+         agents/, commands/, skills/, hooks, .mcp.json and top-level context files); leave \
+         the artifact out of the template to export it"
+    )]
+    NoPluginPlace {
+        /// The artifact.
+        artifact: String,
+        /// The file's stored path.
+        path: String,
+    },
+    /// The export directory exists; an export only writes a new one.
+    #[error("{} exists; give a directory that does not exist yet", dir.display())]
+    ExportExists {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// Writing the plugin failed; nothing was left behind.
+    #[error("cannot export to {}: {what}: {source}", dir.display())]
+    Export {
+        /// The directory.
+        dir: PathBuf,
+        /// The step that failed.
+        what: &'static str,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The name given to an exported plugin is not a plugin name.
+    #[error("cannot export as plugin: {reason}")]
+    PluginName {
+        /// The name.
+        name: String,
+        /// Why it was refused.
+        reason: String,
+    },
     /// A profile name is not one of [`PROFILE_NAMES`](crate::PROFILE_NAMES)
     /// (a custom root is made with
     /// [`PathProfile::custom`](crate::PathProfile::custom)).

@@ -11,8 +11,10 @@
 //! * [`deploy`] — staged, atomic, recoverable placement ([`stencil_deploy`]).
 //!
 //! It adds only the operations that need all three: [`deploy_template`] and
-//! [`render_template`], and [`import`]: reading a real `.claude/` (or
-//! `.codex/`, `.gemini/`, `.cursor/`) tree from disk into the catalogue.
+//! [`render_template`]; [`import`]: reading a real `.claude/` (or
+//! `.codex/`, `.gemini/`, `.cursor/`, `.agents/`) tree, a Claude Code
+//! plugin or a plugin marketplace from disk into the catalogue; and
+//! [`export_plugin`]: a template written back out as a plugin.
 //!
 //! # Example
 //!
@@ -106,12 +108,16 @@ pub use stencil_render as render;
 pub use stencil_store as store;
 
 mod error;
+mod executable;
+mod export;
 pub mod import;
 mod profile;
 mod spec;
 mod template;
 
 pub use crate::error::{Error, FilePart};
+pub use crate::executable::{EXECUTABLE_KINDS, is_executable_content};
+pub use crate::export::{PluginExport, PluginExportOptions, export_plugin};
 
 /// The README's Rust examples, compiled and run as doc tests.
 #[cfg(doctest)]

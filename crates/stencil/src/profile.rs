@@ -6,7 +6,7 @@ use crate::deploy::RelPath;
 
 /// The assistant-config roots a path profile knows. A file whose path starts
 /// with one of them is moved under the chosen profile's root.
-pub const KNOWN_ROOTS: &[&str] = &[".claude", ".codex", ".gemini", ".cursor"];
+pub const KNOWN_ROOTS: &[&str] = &[".claude", ".codex", ".gemini", ".cursor", ".agents"];
 
 /// Which assistant's folder a template's files land in.
 ///
@@ -94,14 +94,15 @@ impl PathProfile {
 }
 
 /// The names [`PathProfile`]'s `FromStr` accepts (a leading dot is also
-/// accepted on the four roots: `.codex`).
-pub const PROFILE_NAMES: &[&str] = &["claude", "codex", "gemini", "cursor", "as-stored"];
+/// accepted on the roots: `.codex`). `agents` is the custom root
+/// `.agents`.
+pub const PROFILE_NAMES: &[&str] = &["claude", "codex", "gemini", "cursor", "agents", "as-stored"];
 
 impl FromStr for PathProfile {
     type Err = Error;
 
-    /// `claude`, `codex`, `gemini`, `cursor` (with or without the leading
-    /// dot) or `as-stored`. Anything else is [`Error::UnknownProfile`]: a
+    /// `claude`, `codex`, `gemini`, `cursor`, `agents` (with or without the
+    /// leading dot) or `as-stored`. Anything else is [`Error::UnknownProfile`]: a
     /// custom root is spelled explicitly, with [`PathProfile::custom`], so a
     /// typo (`--profile codx`) never becomes a folder named `codx`.
     fn from_str(s: &str) -> Result<PathProfile, Error> {
@@ -114,6 +115,9 @@ impl FromStr for PathProfile {
             "codex" => PathProfile::Codex,
             "gemini" => PathProfile::Gemini,
             "cursor" => PathProfile::Cursor,
+            // The cross-assistant folder (`.agents/skills/…`), a custom root
+            // under a name.
+            "agents" => PathProfile::custom(".agents")?,
             "as-stored" => PathProfile::AsStored,
             _ => {
                 return Err(Error::UnknownProfile {
@@ -145,6 +149,13 @@ mod tests {
         ] {
             assert_eq!(name.parse::<PathProfile>().unwrap(), profile, "{name}");
         }
+        for name in ["agents", ".agents"] {
+            assert_eq!(
+                name.parse::<PathProfile>().unwrap().root(),
+                Some(".agents"),
+                "{name}"
+            );
+        }
     }
 
     #[test]
@@ -158,7 +169,7 @@ mod tests {
             assert_eq!(
                 err.to_string(),
                 format!(
-                    "unknown profile `{name}`; known profiles: claude, codex, gemini, cursor, as-stored"
+                    "unknown profile `{name}`; known profiles: claude, codex, gemini, cursor, agents, as-stored"
                 )
             );
         }

@@ -313,7 +313,8 @@ fn render_loaded(
     {
         let key = entity.artifact.to_string();
         for file in &entity.files {
-            let profiled = options.profile.apply(&file.path);
+            let profiled =
+                crate::executable::place(&entity.artifact, &file.path, &options.profile)?;
             let render_error = |part, source| Error::RenderFile {
                 artifact: key.clone(),
                 file: file.path.clone(),

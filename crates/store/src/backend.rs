@@ -151,10 +151,12 @@ impl Backend {
             Backend::Sqlite => &[
                 include_str!("migrations/sqlite/0001_catalogue.sql"),
                 include_str!("migrations/sqlite/0002_version_history.sql"),
+                include_str!("migrations/sqlite/0003_collection_metadata.sql"),
             ],
             Backend::Postgres => &[
                 include_str!("migrations/postgres/0001_catalogue.sql"),
                 include_str!("migrations/postgres/0002_version_history.sql"),
+                include_str!("migrations/postgres/0003_collection_metadata.sql"),
             ],
         }
     }

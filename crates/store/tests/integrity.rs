@@ -113,8 +113,8 @@ fn reopening_is_idempotent_and_keeps_the_data() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    // The current schema (0002: version history), not re-migrated.
-    assert_eq!(version, 2);
+    // The current schema (0003: collection metadata), not re-migrated.
+    assert_eq!(version, 3);
 }
 
 #[test]
@@ -251,5 +251,6 @@ fn a_version_1_catalogue_migrates_to_version_history_keeping_its_versions() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    // Through 2 (version history) to the newest (3: collection metadata).
+    assert_eq!(version, 3);
 }

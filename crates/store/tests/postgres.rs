@@ -268,3 +268,38 @@ fn a_corrupted_blob_is_reported_with_artifact_and_path() {
     drop(c);
     drop_schema(admin, &schema);
 }
+
+#[test]
+fn a_schema_2_database_is_migrated_to_collection_metadata() {
+    let Some((target, mut admin, schema)) = setup("collection metadata migration") else {
+        return;
+    };
+    drop(builder(&schema).open_postgres(&target).unwrap());
+    // Back to what schema 2 was: no metadata columns.
+    admin
+        .batch_execute(
+            "ALTER TABLE collections DROP COLUMN version, DROP COLUMN author, \
+             DROP COLUMN license, DROP COLUMN homepage;
+             UPDATE stencil_schema SET version = 2;
+             INSERT INTO collections (name, description, created_at) VALUES ('old', 'kept', 0);",
+        )
+        .unwrap();
+    let c = builder(&schema).open_postgres(&target).unwrap();
+    let old = c.collection("old").unwrap();
+    assert_eq!(old.collection.description, "kept");
+    assert_eq!(old.meta, stencil_store::CollectionMeta::default());
+    let meta = stencil_store::CollectionMeta {
+        version: Some("2.0.0".into()),
+        ..Default::default()
+    };
+    assert!(c.update_collection("old", "kept", &meta).unwrap());
+    assert!(!c.update_collection("old", "kept", &meta).unwrap());
+    assert_eq!(c.collection("old").unwrap().meta, meta);
+    let version: i64 = admin
+        .query_one("SELECT version FROM stencil_schema", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(version, 3);
+    drop(c);
+    drop_schema(admin, &schema);
+}

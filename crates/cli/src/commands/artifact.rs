@@ -184,6 +184,9 @@ struct ShowJson {
     source: Option<String>,
     version: u32,
     tags: Vec<String>,
+    /// Its files run code (a hook, an MCP server configuration): review
+    /// them before deploying.
+    executable_content: bool,
     files: Vec<FileJson>,
 }
 
@@ -226,9 +229,21 @@ fn show(ctx: &Context, key: &str) -> Result<Output> {
         source: a.source.clone(),
         version: a.version,
         tags: a.tags.clone(),
+        executable_content: stencil::is_executable_content(&a.key),
         files: a.files.iter().map(FileJson::from).collect(),
     };
     let mut human = format!("{} (version {})\n", json.key, json.version);
+    if json.executable_content {
+        human += &format!(
+            "  executable content: these files run on your machine once deployed ({}); \
+             review them first\n",
+            if a.key.kind() == "hook" {
+                "hook commands"
+            } else {
+                "MCP servers"
+            }
+        );
+    }
     if !json.description.is_empty() {
         human += &format!("  {}\n", json.description);
     }

@@ -7,7 +7,8 @@ use anyhow::Result;
 use indicatif::ProgressBar;
 use serde::Serialize;
 use stencil::import::{
-    self, ImportError, ImportEvent, ImportOptions, ScannedTree, Skipped, TreeImportReport,
+    self, ImportError, ImportEvent, ImportOptions, Layout, PluginImport, ScannedTree, Skipped,
+    SkippedPlugin, TreeImportReport,
 };
 use stencil::store::Catalog;
 
@@ -42,6 +43,51 @@ pub struct ImportSummary {
     pub skipped: Vec<SkippedJson>,
     /// The collection the artifacts were put into.
     pub collection: Option<CollectionSummary>,
+    /// `tree`, `plugin` or `marketplace`: how DIR was read.
+    pub layout: &'static str,
+    /// The plugins imported, each into the collection named after it.
+    pub plugins: Vec<PluginJson>,
+    /// Marketplace entries not imported, and why.
+    pub skipped_plugins: Vec<SkippedPluginJson>,
+    /// Artifacts whose files run code once deployed (hooks, MCP servers):
+    /// review them before deploying.
+    pub executable_content: Vec<String>,
+}
+
+/// A plugin an import stored.
+#[derive(Debug, Serialize)]
+pub struct PluginJson {
+    /// Its name: its collection and the namespace of its artifacts.
+    pub name: String,
+    /// Its folder inside DIR (empty for a plugin root).
+    pub path: String,
+    /// Its version, as its manifest says.
+    pub version: Option<String>,
+    /// Its description.
+    pub description: String,
+    /// Its author.
+    pub author: Option<String>,
+    /// Its license.
+    pub license: Option<String>,
+    /// Its homepage (or repository).
+    pub homepage: Option<String>,
+    /// Its artifacts.
+    pub artifacts: Vec<String>,
+    /// Manifests for other assistants beside the one read.
+    pub twins: Vec<String>,
+    /// The collection named after it.
+    pub collection: CollectionSummary,
+}
+
+/// A marketplace entry not imported.
+#[derive(Debug, Serialize)]
+pub struct SkippedPluginJson {
+    /// The entry's name.
+    pub name: String,
+    /// Why, naming the file and field at fault.
+    pub reason: String,
+    /// It lives elsewhere (git, URL); stencil does not fetch.
+    pub remote: bool,
 }
 
 /// Something not imported, and why.
@@ -64,11 +110,20 @@ pub struct CollectionSummary {
     pub added: usize,
     /// Its size afterwards.
     pub artifact_count: u64,
+    /// Whether its description or metadata changed (a new plugin version).
+    pub updated: bool,
 }
 
 impl From<TreeImportReport> for ImportSummary {
     fn from(r: TreeImportReport) -> ImportSummary {
         let strings = |v: &[stencil::store::ArtifactKey]| v.iter().map(|k| k.to_string()).collect();
+        let collection = |c: stencil::import::CollectionImport| CollectionSummary {
+            name: c.name,
+            created: c.created,
+            added: c.added,
+            artifact_count: c.artifact_count,
+            updated: c.updated,
+        };
         ImportSummary {
             source: r.source.display().to_string(),
             changed: r.changed(),
@@ -80,12 +135,34 @@ impl From<TreeImportReport> for ImportSummary {
             bytes: r.bytes,
             verbatim: r.verbatim,
             skipped: r.skipped.iter().map(skipped_json).collect(),
-            collection: r.collection.map(|c| CollectionSummary {
-                name: c.name,
-                created: c.created,
-                added: c.added,
-                artifact_count: c.artifact_count,
-            }),
+            collection: r.collection.map(collection),
+            layout: r.layout.as_str(),
+            plugins: r
+                .plugins
+                .into_iter()
+                .map(|p: PluginImport| PluginJson {
+                    artifacts: strings(&p.artifacts),
+                    name: p.meta.name,
+                    path: p.path,
+                    version: p.meta.version,
+                    description: p.meta.description,
+                    author: p.meta.author,
+                    license: p.meta.license,
+                    homepage: p.meta.homepage,
+                    twins: p.twins,
+                    collection: collection(p.collection),
+                })
+                .collect(),
+            skipped_plugins: r
+                .skipped_plugins
+                .into_iter()
+                .map(|s: SkippedPlugin| SkippedPluginJson {
+                    name: s.name,
+                    reason: s.reason,
+                    remote: s.remote,
+                })
+                .collect(),
+            executable_content: strings(&r.executable),
         }
     }
 }
@@ -108,9 +185,14 @@ pub struct Importer {
 impl Importer {
     /// Options from the command line, with a progress observer when the
     /// style allows one.
-    pub fn new(verbatim: &[String], collection: Option<&str>, style: &Style) -> Importer {
+    pub fn new(
+        verbatim: &[String],
+        collection: Option<&str>,
+        layout: Layout,
+        style: &Style,
+    ) -> Importer {
         let bar = style.bar(0, "reading");
-        let mut options = ImportOptions::new();
+        let mut options = ImportOptions::new().layout(layout);
         for glob in verbatim {
             options = options.verbatim(glob.clone());
         }
@@ -163,7 +245,16 @@ fn cli_error(e: ImportError) -> anyhow::Error {
 
 /// Runs `stencil import`.
 pub fn run(ctx: &Context, args: &ImportArgs) -> Result<Output> {
-    let importer = Importer::new(&args.verbatim, args.collection.as_deref(), &ctx.style);
+    let layout = match args.layout.as_deref() {
+        None => Layout::Auto,
+        Some(name) => name.parse()?,
+    };
+    let importer = Importer::new(
+        &args.verbatim,
+        args.collection.as_deref(),
+        layout,
+        &ctx.style,
+    );
     // Read the whole tree before touching the catalogue: a bad tree leaves
     // no catalogue file behind.
     let tree = importer.scan(&args.dir)?;
@@ -217,8 +308,52 @@ fn human(s: &ImportSummary, catalog: &str) -> String {
     if !s.verbatim.is_empty() {
         out += &format!("  {} stored verbatim\n", count(s.verbatim.len(), "file"));
     }
-    for skip in &s.skipped {
+    for skip in s.skipped.iter().take(LISTED) {
         out += &format!("  skipped {} ({})\n", skip.path, skip.reason);
+    }
+    if s.skipped.len() > LISTED {
+        out += &format!(
+            "  skipped … and {} more (--json lists all)\n",
+            s.skipped.len() - LISTED
+        );
+    }
+    for p in &s.plugins {
+        let c = &p.collection;
+        out += &format!(
+            "  plugin `{}`{}{}: collection `{}`{}, {}\n",
+            p.name,
+            p.version
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default(),
+            if p.path.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", p.path)
+            },
+            c.name,
+            if c.created {
+                " (new)"
+            } else if c.updated {
+                " (updated)"
+            } else {
+                ""
+            },
+            count(c.artifact_count as usize, "artifact")
+        );
+        if !p.twins.is_empty() {
+            out += &format!("    also for other assistants: {}\n", p.twins.join(", "));
+        }
+    }
+    for p in &s.skipped_plugins {
+        out += &format!("  skipped plugin `{}`: {}\n", p.name, p.reason);
+    }
+    if !s.executable_content.is_empty() {
+        out += &format!(
+            "  executable content (runs on your machine once deployed; review with \
+             `stencil artifact show KEY`): {}\n",
+            s.executable_content.join(", ")
+        );
     }
     if let Some(c) = &s.collection {
         out += &format!(

@@ -6,9 +6,15 @@
 #[allow(dead_code)]
 mod common;
 
+mod catalogue_paths;
 mod commands;
 mod failures;
 mod json_errors;
 mod new_user;
+mod plugins;
 mod postgres;
 mod real_tree;
+// The facade's helpers for the shared plugin fixtures.
+#[allow(dead_code)]
+#[path = "../../../stencil/tests/it/support.rs"]
+mod support;

@@ -39,7 +39,7 @@ fn an_unknown_profile_is_an_error_and_a_custom_root_is_spelled_out() -> TestResu
         .expect_code(2);
     for needle in [
         "unknown profile `bogus`",
-        "known profiles: claude, codex, gemini, cursor, as-stored",
+        "known profiles: claude, codex, gemini, cursor, agents, as-stored",
         "--profile-root DIR",
     ] {
         assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);

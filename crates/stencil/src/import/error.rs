@@ -12,23 +12,37 @@ use crate::store;
 pub enum ImportError {
     /// The given path is not a directory.
     #[error(
-        "{} is not a directory; give a .claude/ (or .codex/, .gemini/, .cursor/) folder \
-         or a directory holding one",
+        "{} is not a directory; give a .claude/ (or .codex/, .gemini/, .cursor/, .agents/) \
+         folder or a directory holding one, a plugin or a marketplace",
         path.display()
     )]
     NotADirectory {
         /// The path as given.
         path: PathBuf,
     },
-    /// The directory neither is nor holds a known root folder.
+    /// The directory neither is nor holds a known root folder, and is no
+    /// plugin or marketplace.
     #[error(
-        "{} neither is nor contains a .claude/, .codex/, .gemini/ or .cursor/ folder; \
-         nothing to import",
+        "{} neither is nor contains a .claude/, .codex/, .gemini/, .cursor/ or .agents/ \
+         folder, and has no .claude-plugin/plugin.json or marketplace.json; nothing to import",
         path.display()
     )]
     NoRoot {
         /// The directory as given.
         path: PathBuf,
+    },
+    /// A plugin or marketplace metadata file is malformed: invalid JSON, a
+    /// missing or wrong field, a path escaping its root. Nothing was
+    /// imported.
+    #[error("{}{}: {reason}; nothing was imported", file.display(), if field.is_empty() { String::new() } else { format!(": field `{field}`") })]
+    Metadata {
+        /// The metadata file.
+        file: PathBuf,
+        /// The field at fault (`plugins[2].source`), or empty for the
+        /// file as a whole.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
     },
     /// A file or directory could not be read.
     #[error("cannot read {what} {}: {source}", path.display())]

@@ -1,5 +1,6 @@
 //! Importing a real assistant-config tree (`.claude/`, `.codex/`,
-//! `.gemini/`, `.cursor/`) from disk into a [`Catalog`].
+//! `.gemini/`, `.cursor/`, `.agents/`), a Claude Code plugin or a plugin
+//! marketplace from disk into a [`Catalog`].
 //!
 //! The mapping, under each root folder:
 //!
@@ -17,6 +18,45 @@
 //! `DIR/.claude/rules/api.md` deploys to `.claude/rules/api.md`. The
 //! description of a skill, command or agent comes from the `description:`
 //! of its YAML front matter.
+//!
+//! # Plugins and marketplaces
+//!
+//! A directory with `.claude-plugin/plugin.json` (or a twin for another
+//! assistant) is read as a Claude Code plugin, one with
+//! `.claude-plugin/marketplace.json` as a marketplace of plugins ([`detect`];
+//! [`ImportOptions::layout`] forces a [`Layout`]). Each plugin becomes one
+//! collection named after it, carrying its [`PluginMeta`], and its
+//! artifacts are namespaced by it — `agent:<plugin>/<name>` — so that
+//! same-named files of different plugins both survive; plain trees keep
+//! un-namespaced keys. Hooks and `.mcp.json` become `hook:<plugin>` and
+//! `mcp:<plugin>`, stored verbatim and listed in
+//! [`TreeImportReport::executable`]. Malformed metadata is an
+//! [`ImportError::Metadata`] naming file and field, before anything is
+//! stored; a bad marketplace entry is listed in
+//! [`TreeImportReport::skipped_plugins`] and the others are imported.
+//!
+//! ```
+//! use stencil::import::{ImportOptions, Layout, import_tree};
+//! use stencil::store::{ArtifactKey, Catalog};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let plugin = dir.path().join("reviewer");
+//! std::fs::create_dir_all(plugin.join(".claude-plugin"))?;
+//! std::fs::write(
+//!     plugin.join(".claude-plugin/plugin.json"),
+//!     r#"{"name": "reviewer", "version": "1.0.0", "description": "Reviews"}"#,
+//! )?;
+//! std::fs::create_dir_all(plugin.join("agents"))?;
+//! std::fs::write(plugin.join("agents/critic.md"), "Be precise.\n")?;
+//!
+//! let catalog = Catalog::open_in_memory()?;
+//! let report = import_tree(&catalog, &plugin, &ImportOptions::new())?;
+//! assert_eq!(report.layout, Layout::Plugin);
+//! let agent = catalog.artifact(&ArtifactKey::parse("agent:reviewer/critic")?)?;
+//! assert_eq!(agent.files[0].path, ".claude/agents/critic.md");
+//! assert_eq!(catalog.collection("reviewer")?.meta.version.as_deref(), Some("1.0.0"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! Guarantees:
 //!
@@ -71,14 +111,25 @@ use std::path::Path;
 use crate::store::Catalog;
 
 mod error;
+mod layout;
+mod manifest;
+mod marketplace;
 mod options;
+mod plugin;
 mod report;
 mod scan;
 mod write;
 
 pub use self::error::ImportError;
+pub use self::layout::{Layout, UnknownLayout, detect};
+pub(crate) use self::manifest::check_plugin_name;
+pub use self::manifest::{MARKETPLACE_MANIFEST, PLUGIN_MANIFEST, PluginMeta, TWIN_MANIFESTS};
 pub use self::options::{ImportEvent, ImportObserver, ImportOptions};
-pub use self::report::{CollectionImport, ScannedTree, SkipReason, Skipped, TreeImportReport};
+pub(crate) use self::plugin::ROOT_CONTEXT;
+pub use self::report::{
+    CollectionImport, PluginImport, ScannedPlugin, ScannedTree, SkipReason, Skipped, SkippedPlugin,
+    TreeImportReport,
+};
 pub use self::scan::TOP_LEVEL_CONTEXT;
 pub use self::write::import_scanned;
 

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use super::layout::Layout;
+
 /// A progress event of an import.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
@@ -63,6 +65,7 @@ impl<F: Fn(&ImportEvent<'_>) + Send + Sync> ImportObserver for F {
 pub struct ImportOptions {
     verbatim: Vec<String>,
     collection: Option<String>,
+    layout: Layout,
     observer: Option<Arc<dyn ImportObserver>>,
 }
 
@@ -91,6 +94,13 @@ impl ImportOptions {
         self
     }
 
+    /// Read the directory in this layout instead of deciding by its
+    /// metadata files ([`Layout::Auto`], the default).
+    pub fn layout(mut self, layout: Layout) -> ImportOptions {
+        self.layout = layout;
+        self
+    }
+
     /// Receive progress events.
     pub fn observer(mut self, observer: impl ImportObserver + 'static) -> ImportOptions {
         self.observer = Some(Arc::new(observer));
@@ -107,6 +117,11 @@ impl ImportOptions {
         self.collection.as_deref()
     }
 
+    /// The layout asked for.
+    pub fn layout_kind(&self) -> Layout {
+        self.layout
+    }
+
     pub(super) fn emit(&self, event: ImportEvent<'_>) {
         if let Some(observer) = &self.observer {
             observer.on_event(&event);
@@ -119,6 +134,7 @@ impl fmt::Debug for ImportOptions {
         f.debug_struct("ImportOptions")
             .field("verbatim", &self.verbatim)
             .field("collection", &self.collection)
+            .field("layout", &self.layout)
             .field("observer", &self.observer.as_ref().map(|_| "…"))
             .finish()
     }

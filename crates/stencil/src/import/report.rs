@@ -1,8 +1,10 @@
 //! What a scan found and what an import did.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use super::layout::Layout;
+use super::manifest::PluginMeta;
 use crate::store::{ArtifactKey, NewArtifact};
 
 /// Why something in the tree was not imported.
@@ -13,14 +15,23 @@ pub enum SkipReason {
     Symlink,
     /// A FIFO, socket, device…
     NotRegularFile,
+    /// A file of a plugin outside its component folders (`README.md`,
+    /// `LICENSE`, tests…): it describes the package, not a project.
+    NotAnArtifact,
+    /// A plugin's metadata folder (`.claude-plugin/`, …) beyond the
+    /// manifest that was read.
+    PluginMetadata,
 }
 
 impl SkipReason {
-    /// `symlink` or `not a regular file`.
+    /// `symlink`, `not a regular file`, `not part of any artifact` or
+    /// `plugin metadata`.
     pub fn as_str(self) -> &'static str {
         match self {
             SkipReason::Symlink => "symlink",
             SkipReason::NotRegularFile => "not a regular file",
+            SkipReason::NotAnArtifact => "not part of any artifact",
+            SkipReason::PluginMetadata => "plugin metadata",
         }
     }
 }
@@ -61,6 +72,74 @@ pub struct ScannedTree {
     pub skipped: Vec<Skipped>,
     /// The root folders found (`.claude`, …).
     pub roots: Vec<String>,
+    /// The layout the directory was read in (never [`Layout::Auto`]).
+    pub layout: Layout,
+    /// The plugins read (a plugin root gives one, a marketplace one per
+    /// local entry imported), by name.
+    pub plugins: Vec<ScannedPlugin>,
+    /// Marketplace entries not imported, in listing order.
+    pub skipped_plugins: Vec<SkippedPlugin>,
+}
+
+impl ScannedTree {
+    pub(super) fn empty(source: &Path, layout: Layout) -> ScannedTree {
+        ScannedTree {
+            source: source.to_path_buf(),
+            artifacts: Vec::new(),
+            files: 0,
+            bytes: 0,
+            verbatim: Vec::new(),
+            skipped: Vec::new(),
+            roots: Vec::new(),
+            layout,
+            plugins: Vec::new(),
+            skipped_plugins: Vec::new(),
+        }
+    }
+}
+
+/// A plugin read from disk: the collection it becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScannedPlugin {
+    /// What its manifest (and marketplace entry) says.
+    pub meta: PluginMeta,
+    /// Its folder inside the imported directory (`""` for a plugin root).
+    pub path: String,
+    /// Its artifacts, sorted.
+    pub artifacts: Vec<ArtifactKey>,
+    /// Manifests for other assistants beside the one read
+    /// (`.codex-plugin/plugin.json`, …), paths inside the plugin.
+    pub twins: Vec<String>,
+}
+
+/// A marketplace entry that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SkippedPlugin {
+    /// The entry's name (`plugins[N]` when it has none).
+    pub name: String,
+    /// Why, naming the file and field where the entry is malformed.
+    pub reason: String,
+    /// The plugin lives elsewhere (a git repository, a URL…); stencil does
+    /// not fetch it.
+    pub remote: bool,
+}
+
+/// A plugin stored by an import, and its collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PluginImport {
+    /// What its manifest says.
+    pub meta: PluginMeta,
+    /// Its folder inside the imported directory.
+    pub path: String,
+    /// Its artifacts.
+    pub artifacts: Vec<ArtifactKey>,
+    /// Manifests for other assistants that were read past.
+    pub twins: Vec<String>,
+    /// The collection named after it.
+    pub collection: CollectionImport,
 }
 
 /// The collection an import filled.
@@ -75,6 +154,9 @@ pub struct CollectionImport {
     pub added: usize,
     /// Its size afterwards.
     pub artifact_count: u64,
+    /// Whether this import changed its description or metadata (a plugin
+    /// re-imported at a new version).
+    pub updated: bool,
 }
 
 /// What [`import_tree`](super::import_tree) did.
@@ -104,6 +186,16 @@ pub struct TreeImportReport {
     pub skipped: Vec<Skipped>,
     /// The collection filled, if one was asked for.
     pub collection: Option<CollectionImport>,
+    /// The layout the directory was read in.
+    pub layout: Layout,
+    /// The plugins imported, each into its own collection.
+    pub plugins: Vec<PluginImport>,
+    /// Marketplace entries not imported, and why.
+    pub skipped_plugins: Vec<SkippedPlugin>,
+    /// Artifacts whose files run code on the user's machine (hooks, MCP
+    /// servers; see [`is_executable_content`](crate::is_executable_content)):
+    /// review them before deploying.
+    pub executable: Vec<ArtifactKey>,
 }
 
 impl TreeImportReport {
@@ -115,11 +207,10 @@ impl TreeImportReport {
     /// True when the import wrote nothing at all to the catalogue: no
     /// artifact created or updated, no collection created or filled.
     pub fn wrote_nothing(&self) -> bool {
+        let untouched = |c: &CollectionImport| !c.created && !c.updated && c.added == 0;
         !self.changed()
-            && self
-                .collection
-                .as_ref()
-                .is_none_or(|c| !c.created && c.added == 0)
+            && self.collection.as_ref().is_none_or(untouched)
+            && self.plugins.iter().all(|p| untouched(&p.collection))
     }
 
     /// A one-line summary, e.g. `12 files: 3 created, 1 updated, 8
@@ -143,6 +234,18 @@ impl TreeImportReport {
         };
         if !self.skipped.is_empty() {
             line += &format!(", {} skipped", self.skipped.len());
+        }
+        if !self.plugins.is_empty() || !self.skipped_plugins.is_empty() {
+            line += &format!(", {}", plural(self.plugins.len(), "plugin"));
+            if !self.skipped_plugins.is_empty() {
+                line += &format!(" ({} skipped)", self.skipped_plugins.len());
+            }
+        }
+        if !self.executable.is_empty() {
+            line += &format!(
+                ", {} with executable content",
+                plural(self.executable.len(), "artifact")
+            );
         }
         line
     }

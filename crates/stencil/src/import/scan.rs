@@ -7,8 +7,10 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::error::ImportError;
+use super::layout::{self, Layout};
 use super::options::{ImportEvent, ImportOptions};
 use super::report::{ScannedTree, SkipReason, Skipped};
+use super::{marketplace, plugin};
 use crate::KNOWN_ROOTS;
 use crate::render::Renderer;
 use crate::store::{ArtifactKey, NewArtifact, NewFile};
@@ -43,21 +45,41 @@ pub(super) fn verbatim_globs(patterns: &[String]) -> Result<GlobSet, ImportError
 }
 
 /// One regular file found by the walk.
-struct Found {
+#[derive(Debug, Clone)]
+pub(super) struct Found {
     /// On disk.
-    fs_path: PathBuf,
+    pub fs_path: PathBuf,
     /// Relative to the imported directory (what verbatim globs match).
-    tree_path: String,
+    pub tree_path: String,
     /// Where it deploys, relative to the project root.
-    target: String,
+    pub target: String,
     /// The root folder it is under (`None` for top-level context files).
-    root: Option<String>,
-    /// Path under the root folder.
-    rel: String,
-    executable: bool,
+    pub root: Option<String>,
+    /// Path under the root folder (under the plugin root, for a plugin).
+    pub rel: String,
+    pub executable: bool,
 }
 
-fn read_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + '_ {
+/// A found file assigned to an artifact.
+#[derive(Debug)]
+pub(super) struct Placed {
+    pub found: Found,
+    pub key: ArtifactKey,
+    /// The artifact's main file (its front matter gives the description).
+    pub main: bool,
+    /// The artifact's source, taken from its first file.
+    pub source: String,
+    /// Where the artifact comes from (a root folder, a plugin): one key from
+    /// two origins is a [`ImportError::Collision`].
+    pub origin: Option<String>,
+    /// Store byte for byte whatever the globs say (executable content).
+    pub verbatim: bool,
+    /// The content, when it is not read from `found.fs_path` (a component
+    /// written inline in a plugin manifest).
+    pub content: Option<Vec<u8>>,
+}
+
+pub(super) fn read_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + '_ {
     move |source| ImportError::Read {
         what: "directory",
         path: path.to_path_buf(),
@@ -65,7 +87,7 @@ fn read_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + '
     }
 }
 
-fn read_file_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + '_ {
+pub(super) fn read_file_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + '_ {
     move |source| ImportError::Read {
         what: "file",
         path: path.to_path_buf(),
@@ -73,7 +95,8 @@ fn read_file_error(path: &Path) -> impl FnOnce(std::io::Error) -> ImportError + 
     }
 }
 
-/// Reads the tree at `dir`. Nothing is stored.
+/// Reads the tree at `dir` in the layout `options` asks for (or the one
+/// its metadata files show). Nothing is stored.
 pub(super) fn scan(dir: &Path, options: &ImportOptions) -> Result<ScannedTree, ImportError> {
     let verbatim = verbatim_globs(options.verbatim_globs())?;
     let meta = fs::symlink_metadata(dir).map_err(read_dir_error(dir))?;
@@ -82,15 +105,32 @@ pub(super) fn scan(dir: &Path, options: &ImportOptions) -> Result<ScannedTree, I
             path: dir.to_path_buf(),
         });
     }
-    let mut tree = ScannedTree {
-        source: dir.to_path_buf(),
-        artifacts: Vec::new(),
-        files: 0,
-        bytes: 0,
-        verbatim: Vec::new(),
-        skipped: Vec::new(),
-        roots: Vec::new(),
+    let layout = match options.layout_kind() {
+        Layout::Auto => layout::detect(dir),
+        forced => forced,
     };
+    let tree = ScannedTree::empty(dir, layout);
+    match layout {
+        Layout::Plugin => {
+            let (placed, tree) = plugin::scan_plugin_root(dir, tree)?;
+            place(placed, &verbatim, options, tree)
+        }
+        Layout::Marketplace => {
+            let (placed, tree) = marketplace::scan_marketplace(dir, tree)?;
+            place(placed, &verbatim, options, tree)
+        }
+        Layout::Auto | Layout::Tree => scan_folders(dir, &verbatim, options, tree),
+    }
+}
+
+/// Reads a plain tree: root folders (`.claude/`, …) and top-level context
+/// files.
+fn scan_folders(
+    dir: &Path,
+    verbatim: &GlobSet,
+    options: &ImportOptions,
+    mut tree: ScannedTree,
+) -> Result<ScannedTree, ImportError> {
     let mut found = Vec::new();
     if let Some(root) = root_name(dir) {
         // DIR is itself the root folder: paths in the tree lack the prefix.
@@ -135,7 +175,34 @@ pub(super) fn scan(dir: &Path, options: &ImportOptions) -> Result<ScannedTree, I
             }
         }
     }
-    group(found, &verbatim, options, tree)
+    let placed = found
+        .into_iter()
+        .map(place_in_tree)
+        .collect::<Result<Vec<_>, _>>()?;
+    place(placed, verbatim, options, tree)
+}
+
+/// Assigns a file of a plain tree to its artifact (see the table in the
+/// module docs).
+fn place_in_tree(found: Found) -> Result<Placed, ImportError> {
+    let (kind, name, main) = classify(found.root.is_some(), &found.rel, &found.target);
+    let key = ArtifactKey::new(kind, name).map_err(|e| ImportError::Artifact {
+        path: found.fs_path.clone(),
+        source: Box::new(e),
+    })?;
+    let source = match found.root.as_deref() {
+        Some(root) if kind == "skill" => format!("{root}/skills/{}", key.name()),
+        _ => found.tree_path.clone(),
+    };
+    Ok(Placed {
+        origin: found.root.clone(),
+        found,
+        key,
+        main,
+        source,
+        verbatim: false,
+        content: None,
+    })
 }
 
 /// The root folder's name if `dir` itself is one (`.claude`, …).
@@ -151,7 +218,7 @@ fn root_name(dir: &Path) -> Option<String> {
 
 /// Collects the regular files under `dir`, in name order, without following
 /// links. `prefix` is `dir`'s path inside the imported tree.
-fn walk(
+pub(super) fn walk(
     dir: &Path,
     prefix: &str,
     root: &str,
@@ -205,7 +272,7 @@ fn walk(
     Ok(())
 }
 
-fn join(prefix: &str, name: &str) -> String {
+pub(super) fn join(prefix: &str, name: &str) -> String {
     if prefix.is_empty() {
         name.to_string()
     } else {
@@ -214,13 +281,13 @@ fn join(prefix: &str, name: &str) -> String {
 }
 
 #[cfg(unix)]
-fn is_executable(meta: &fs::Metadata) -> bool {
+pub(super) fn is_executable(meta: &fs::Metadata) -> bool {
     use std::os::unix::fs::PermissionsExt;
     meta.permissions().mode() & 0o111 != 0
 }
 
 #[cfg(not(unix))]
-fn is_executable(_meta: &fs::Metadata) -> bool {
+pub(super) fn is_executable(_meta: &fs::Metadata) -> bool {
     false
 }
 
@@ -229,22 +296,27 @@ struct Draft {
     files: Vec<NewFile>,
     /// The first tree path that mapped to it (for collision messages).
     first: String,
-    root: Option<String>,
+    origin: Option<String>,
+    source: String,
     description: String,
 }
 
-/// Reads every found file and groups them into artifacts.
-fn group(
-    found: Vec<Found>,
+/// Reads every placed file and groups them into artifacts.
+pub(super) fn place(
+    placed: Vec<Placed>,
     verbatim: &GlobSet,
     options: &ImportOptions,
     mut tree: ScannedTree,
 ) -> Result<ScannedTree, ImportError> {
-    let total = found.len();
+    let total = placed.len();
     options.emit(ImportEvent::Found { files: total });
     let mut drafts: BTreeMap<ArtifactKey, Draft> = BTreeMap::new();
-    for (done, f) in found.into_iter().enumerate() {
-        let content = fs::read(&f.fs_path).map_err(read_file_error(&f.fs_path))?;
+    for (done, p) in placed.into_iter().enumerate() {
+        let f = p.found;
+        let content = match p.content {
+            Some(content) => content,
+            None => fs::read(&f.fs_path).map_err(read_file_error(&f.fs_path))?,
+        };
         tree.files += 1;
         tree.bytes += content.len() as u64;
         options.emit(ImportEvent::Read {
@@ -253,31 +325,31 @@ fn group(
             path: &f.tree_path,
             bytes: content.len() as u64,
         });
-        let (kind, name, main) = classify(f.root.is_some(), &f.rel, &f.target);
-        let key = ArtifactKey::new(kind, name).map_err(|e| ImportError::Artifact {
-            path: f.fs_path.clone(),
-            source: Box::new(e),
-        })?;
-        let is_verbatim = Renderer::is_binary(&content)
+        let is_verbatim = p.verbatim
+            || Renderer::is_binary(&content)
             || verbatim.is_match(&f.tree_path)
             || verbatim.is_match(&f.target);
         if is_verbatim {
             tree.verbatim.push(f.target.clone());
         }
+        let key = p.key;
         let draft = drafts.entry(key.clone()).or_insert_with(|| Draft {
             files: Vec::new(),
             first: f.tree_path.clone(),
-            root: f.root.clone(),
+            origin: p.origin.clone(),
+            source: p.source,
             description: String::new(),
         });
-        if draft.root != f.root {
+        // Two files of one artifact on one target (a plugin's default and
+        // custom folders both holding `a.md`) would be a silent loss.
+        if draft.origin != p.origin || draft.files.iter().any(|d| d.path == f.target) {
             return Err(ImportError::Collision {
                 artifact: key.to_string(),
                 first: draft.first.clone(),
                 second: f.tree_path,
             });
         }
-        if main && draft.description.is_empty() {
+        if p.main && draft.description.is_empty() {
             draft.description = frontmatter_description(&content).unwrap_or_default();
         }
         draft.files.push(
@@ -287,16 +359,13 @@ fn group(
         );
     }
     tree.verbatim.sort();
+    tree.verbatim.dedup();
     tree.artifacts = drafts
         .into_iter()
         .map(|(key, d)| {
-            let source = match d.root.as_deref() {
-                Some(root) if key.kind() == "skill" => format!("{root}/skills/{}", key.name()),
-                _ => d.first.clone(),
-            };
             let mut a = NewArtifact::new(key)
                 .description(d.description)
-                .source(source);
+                .source(d.source);
             a.files = d.files;
             a
         })
@@ -324,12 +393,12 @@ fn classify(in_root: bool, rel: &str, target: &str) -> (&'static str, String, bo
     }
 }
 
-fn strip_md(path: &str) -> String {
+pub(super) fn strip_md(path: &str) -> String {
     path.strip_suffix(".md").unwrap_or(path).to_string()
 }
 
 /// The `description:` of a Markdown file's YAML front matter, if any.
-fn frontmatter_description(content: &[u8]) -> Option<String> {
+pub(super) fn frontmatter_description(content: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(content);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut lines = text.lines();

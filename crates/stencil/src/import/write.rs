@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 
 use super::error::ImportError;
 use super::options::{ImportEvent, ImportOptions};
-use super::report::{CollectionImport, ScannedTree, TreeImportReport};
-use crate::store::{self, ArtifactKey, Catalog, NewArtifact};
+use super::report::{CollectionImport, PluginImport, ScannedPlugin, ScannedTree, TreeImportReport};
+use crate::is_executable_content;
+use crate::store::{self, ArtifactKey, Catalog, CollectionMeta, NewArtifact};
 
 /// Stores a scanned tree in one transaction, keeping what the catalogue
 /// knows that the tree cannot say (tags, verbatim marks set later, a
@@ -43,6 +44,14 @@ pub fn import_scanned(
             }
         },
     };
+    // Sorted, as the scan sorts artifacts by key.
+    let executable: Vec<ArtifactKey> = tree
+        .artifacts
+        .iter()
+        .map(|a| &a.key)
+        .filter(|k| is_executable_content(k))
+        .cloned()
+        .collect();
     options.emit(ImportEvent::Storing {
         artifacts: tree.artifacts.len(),
     });
@@ -81,9 +90,26 @@ pub fn import_scanned(
                 created,
                 added: added.changed.len(),
                 artifact_count,
+                updated: false,
             })
         }
     };
+    let mut plugins = Vec::with_capacity(tree.plugins.len());
+    for plugin in tree.plugins {
+        let collection =
+            fill_plugin_collection(catalog, &plugin).map_err(|e| ImportError::CollectionFill {
+                path: tree.source.clone(),
+                name: plugin.meta.name.clone(),
+                source: Box::new(e),
+            })?;
+        plugins.push(PluginImport {
+            meta: plugin.meta,
+            path: plugin.path,
+            artifacts: plugin.artifacts,
+            twins: plugin.twins,
+            collection,
+        });
+    }
     Ok(TreeImportReport {
         source: tree.source,
         roots: tree.roots,
@@ -95,6 +121,42 @@ pub fn import_scanned(
         verbatim: verbatim.into_iter().collect(),
         skipped: tree.skipped,
         collection,
+        layout: tree.layout,
+        plugins,
+        skipped_plugins: tree.skipped_plugins,
+        executable,
+    })
+}
+
+/// Creates the collection named after `plugin` (or brings its description
+/// and metadata up to date) and adds the plugin's artifacts to it.
+fn fill_plugin_collection(
+    catalog: &Catalog,
+    plugin: &ScannedPlugin,
+) -> Result<CollectionImport, store::Error> {
+    let meta = &plugin.meta;
+    let created = match catalog.create_collection(&meta.name, &meta.description) {
+        Ok(()) => true,
+        Err(store::Error::AlreadyExists { .. }) => false,
+        Err(e) => return Err(e),
+    };
+    let info = CollectionMeta {
+        version: meta.version.clone(),
+        author: meta.author.clone(),
+        license: meta.license.clone(),
+        homepage: meta.homepage.clone(),
+    };
+    // A new version of the plugin updates its collection in place; a
+    // collection just created gets its metadata here too.
+    let changed = catalog.update_collection(&meta.name, &meta.description, &info)?;
+    let updated = changed && !created;
+    let added = catalog.add_to_collection(&meta.name, &plugin.artifacts)?;
+    Ok(CollectionImport {
+        name: meta.name.clone(),
+        created,
+        added: added.changed.len(),
+        artifact_count: catalog.collection_artifact_count(&meta.name)?,
+        updated,
     })
 }
 

@@ -2,4 +2,8 @@
 //! instead of one per file), each concern a module.
 
 mod deploy_template;
+mod plugins;
 mod real_tree;
+// Helpers shared with the CLI's tests, which use a subset.
+#[allow(dead_code)]
+mod support;

@@ -24,6 +24,8 @@ use stencil::render::RenderError;
 use stencil::store::{ArtifactKey, Catalog, NewArtifact, NewFile, TemplateSpec};
 use stencil::{Error, FilePart, TemplateDeployOptions, TemplateDeployReport, deploy_template};
 
+use crate::support::{copy_tree, files_under};
+
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 const SKILL: &str = ".claude/skills/report";
@@ -112,43 +114,6 @@ impl Fixture {
             .expect("fixture file")
             .1
     }
-}
-
-/// Copies a directory tree (regular files and directories only).
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
-/// Every regular file under `root` (symlinks not followed), as sorted
-/// `/`-separated relative paths.
-fn files_under(root: &Path) -> Vec<String> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let kind = e.file_type().expect("file type");
-            if kind.is_dir() {
-                walk(&e.path(), root, out);
-            } else if kind.is_file() {
-                let rel = e.path().strip_prefix(root).expect("prefix").to_owned();
-                out.push(rel.to_string_lossy().into_owned());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, root, &mut out);
-    out.sort();
-    out
 }
 
 /// A template `real` holding every imported artifact, the skill first.

@@ -6,8 +6,8 @@ use crate::conn::Conn;
 use crate::cursor;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::{
-    ArtifactKey, CollectionDetail, CollectionPage, CollectionSummary, GroupSummary, MAX_PAGE_LIMIT,
-    MembershipReport, validate_name,
+    ArtifactKey, CollectionDetail, CollectionMeta, CollectionPage, CollectionSummary, GroupSummary,
+    MAX_PAGE_LIMIT, MembershipReport, validate_name,
 };
 use crate::param::{Param, args};
 
@@ -48,6 +48,37 @@ impl Catalog {
                 "renaming a collection",
             )?;
             Ok(())
+        })
+    }
+
+    /// Sets a collection's description and package metadata (a plugin
+    /// re-imported at a new version updates its collection in place).
+    /// Returns whether anything changed; nothing is written when nothing
+    /// does. Two statements (one read, one update when needed).
+    pub fn update_collection(
+        &self,
+        name: &str,
+        description: &str,
+        meta: &CollectionMeta,
+    ) -> Result<bool> {
+        self.write(|c| {
+            let (id, stored, stored_meta) = self.collection_row(c, name)?;
+            if stored.description == description && stored_meta == *meta {
+                return Ok(false);
+            }
+            c.execute(
+                &self.q.collections.set_info,
+                args![
+                    description,
+                    &meta.version,
+                    &meta.author,
+                    &meta.license,
+                    &meta.homepage,
+                    id
+                ],
+                "updating a collection",
+            )?;
+            Ok(true)
         })
     }
 
@@ -165,25 +196,7 @@ impl Catalog {
     /// A collection with its counts and its groups. Two statements.
     pub fn collection(&self, name: &str) -> Result<CollectionDetail> {
         self.read(|c| {
-            let row = c.query_opt(
-                &self.q.collections.row,
-                args![name],
-                "reading a collection",
-                |r| {
-                    Ok((
-                        r.get::<i64>(0)?,
-                        CollectionSummary {
-                            name: r.get(1)?,
-                            description: r.get(2)?,
-                            artifact_count: count(r.get(3)?),
-                            group_count: count(r.get(4)?),
-                        },
-                    ))
-                },
-            )?;
-            let Some((id, collection)) = row else {
-                return Err(Error::not_found(ObjectKind::Collection, name));
-            };
+            let (id, collection, meta) = self.collection_row(c, name)?;
             let groups = c.query_vec(
                 &self.q.collections.groups_of,
                 args![id],
@@ -196,8 +209,43 @@ impl Catalog {
                     })
                 },
             )?;
-            Ok(CollectionDetail { collection, groups })
+            Ok(CollectionDetail {
+                collection,
+                meta,
+                groups,
+            })
         })
+    }
+
+    /// A collection's id, summary and metadata (one statement).
+    fn collection_row(
+        &self,
+        c: &Conn<'_>,
+        name: &str,
+    ) -> Result<(i64, CollectionSummary, CollectionMeta)> {
+        c.query_opt(
+            &self.q.collections.row,
+            args![name],
+            "reading a collection",
+            |r| {
+                Ok((
+                    r.get::<i64>(0)?,
+                    CollectionSummary {
+                        name: r.get(1)?,
+                        description: r.get(2)?,
+                        artifact_count: count(r.get(3)?),
+                        group_count: count(r.get(4)?),
+                    },
+                    CollectionMeta {
+                        version: r.get(5)?,
+                        author: r.get(6)?,
+                        license: r.get(7)?,
+                        homepage: r.get(8)?,
+                    },
+                ))
+            },
+        )?
+        .ok_or_else(|| Error::not_found(ObjectKind::Collection, name))
     }
 
     /// The number of artifacts in a collection, through the count cache: one

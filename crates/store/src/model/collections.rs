@@ -38,12 +38,29 @@ pub struct GroupSummary {
     pub artifact_count: u64,
 }
 
+/// What a collection knows about the package it came from — a Claude Code
+/// plugin's `version`, `author`, `license` and `homepage`. `None`: not known
+/// (a collection made by hand).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CollectionMeta {
+    /// The package's version, as written (usually semver).
+    pub version: Option<String>,
+    /// Its author (`Name <email>`).
+    pub author: Option<String>,
+    /// Its license (an SPDX expression, usually).
+    pub license: Option<String>,
+    /// Its homepage or repository URL.
+    pub homepage: Option<String>,
+}
+
 /// A collection with its groups.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CollectionDetail {
     /// The collection and its counts.
     pub collection: CollectionSummary,
+    /// What it knows about the package it came from.
+    pub meta: CollectionMeta,
     /// Its groups, by position then name.
     pub groups: Vec<GroupSummary>,
 }

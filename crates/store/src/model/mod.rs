@@ -14,7 +14,8 @@ pub use artifacts::{
     Artifact, ArtifactFile, ArtifactVersion, ImportReport, NewArtifact, NewFile, PutOutcome,
 };
 pub use collections::{
-    CollectionDetail, CollectionPage, CollectionSummary, GroupSummary, MembershipReport,
+    CollectionDetail, CollectionMeta, CollectionPage, CollectionSummary, GroupSummary,
+    MembershipReport,
 };
 pub use listing::{
     ArtifactPage, ArtifactQuery, ArtifactSort, ArtifactSummary, CollectionRef, Facets,

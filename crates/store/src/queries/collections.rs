@@ -30,8 +30,11 @@ pub(crate) struct CollectionSql {
     pub first_page: String,
     /// name, [limit] → name, description, artifact count, group count
     pub page_after: String,
-    /// name → id, name, description, artifact count, group count
+    /// name → id, name, description, artifact count, group count, version,
+    /// author, license, homepage
     pub row: String,
+    /// description, version, author, license, homepage, id
+    pub set_info: String,
     /// collection id → name, position, artifact count (by position, name)
     pub groups_of: String,
     /// name → artifact count
@@ -131,8 +134,26 @@ impl CollectionSql {
                     ])
                     .expr(artifact_count())
                     .expr(group_count())
+                    .columns([
+                        (C::Table, C::Version),
+                        (C::Table, C::Author),
+                        (C::Table, C::License),
+                        (C::Table, C::Homepage),
+                    ])
                     .from(C::Table)
                     .and_where(Expr::col((C::Table, C::Name)).eq(p())),
+            ),
+            set_info: update_where(
+                b,
+                C::Table,
+                &[
+                    C::Description,
+                    C::Version,
+                    C::Author,
+                    C::License,
+                    C::Homepage,
+                ],
+                C::Id,
             ),
             groups_of: b.sql(
                 Query::select()

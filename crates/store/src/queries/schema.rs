@@ -53,6 +53,10 @@ pub(crate) enum Collections {
     ArtifactCount,
     GroupCount,
     CreatedAt,
+    Version,
+    Author,
+    License,
+    Homepage,
 }
 
 #[derive(Iden, Clone, Copy)]
