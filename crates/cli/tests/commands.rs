@@ -390,12 +390,7 @@ fn render_lenient_leaves_unknown_placeholders_and_lists_them() -> TestResult {
 
 /// Imports the small tree and makes a template `svc` of all of it.
 fn catalogue_with_template(env: &Env) -> TestResult {
-    let src = env.small_tree();
-    env.run(&["import", src.to_str().ok_or("path")?, "--collection", "all"])
-        .ok();
-    env.run(&["template", "create", "svc", "--collection", "all"])
-        .ok();
-    Ok(())
+    env.catalogue_with_template()
 }
 
 #[test]

@@ -54,7 +54,7 @@
 //! # Crate features
 //!
 //! None. The transport is a [`Source`]: this crate ships [`DirSource`] for
-//! directories and `file://` URLs.
+//! directories and `file://` URLs, and [`MemorySource`].
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -81,4 +81,4 @@ pub use crate::metadata::{PackageEntry, Root, SPEC_VERSION, Snapshot};
 pub use crate::names::{MAX_KIND_BYTES, MAX_NAME_BYTES};
 pub use crate::package::{MODE_EXECUTABLE, MODE_PLAIN, PACKAGE_FORMAT, Package, PackageFile};
 pub use crate::publish::{DEFAULT_ROOT_TTL, DEFAULT_SNAPSHOT_TTL, PublishReport, Publisher};
-pub use crate::source::{DirSource, Source, open_location};
+pub use crate::source::{DirSource, MemorySource, Source, open_location};

@@ -3,6 +3,7 @@
 //! Part 1 of the registry reads `file://` URLs and plain paths; the HTTP
 //! client (pooled, with ETag revalidation) comes with the client cache.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -68,6 +69,44 @@ impl Source for DirSource {
             Err(e) => return Err(ErrorKind::Io(e)),
         };
         read_capped(file, limit).map(Some)
+    }
+}
+
+/// A registry held in memory, file name → bytes: for tests, fuzzing,
+/// benchmarks, and as the shape of what a cache hands out.
+#[derive(Clone, Debug, Default)]
+pub struct MemorySource {
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl MemorySource {
+    /// An empty registry.
+    pub fn new() -> MemorySource {
+        MemorySource::default()
+    }
+
+    /// Puts (or replaces) the file `path`.
+    pub fn insert(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
+        self.files.insert(path.into(), bytes.into());
+    }
+
+    /// The file `path`, if present.
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+}
+
+impl Source for MemorySource {
+    fn location(&self) -> &str {
+        "memory"
+    }
+
+    fn fetch(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>, ErrorKind> {
+        match self.files.get(path) {
+            Some(bytes) if bytes.len() as u64 > limit => Err(ErrorKind::TooLarge { limit }),
+            Some(bytes) => Ok(Some(bytes.clone())),
+            None => Ok(None),
+        }
     }
 }
 

@@ -99,11 +99,13 @@
 #![forbid(unsafe_code)]
 
 pub use stencil_deploy as deploy;
+pub use stencil_registry as registry;
 pub use stencil_render as render;
 pub use stencil_store as store;
 
 mod error;
 pub mod import;
+pub mod packages;
 mod profile;
 mod template;
 

@@ -148,8 +148,14 @@ impl Backend {
     /// schema version each one produces.
     pub(crate) fn migrations(self) -> &'static [&'static str] {
         match self {
-            Backend::Sqlite => &[include_str!("migrations/sqlite/0001_catalogue.sql")],
-            Backend::Postgres => &[include_str!("migrations/postgres/0001_catalogue.sql")],
+            Backend::Sqlite => &[
+                include_str!("migrations/sqlite/0001_catalogue.sql"),
+                include_str!("migrations/sqlite/0002_settings.sql"),
+            ],
+            Backend::Postgres => &[
+                include_str!("migrations/postgres/0001_catalogue.sql"),
+                include_str!("migrations/postgres/0002_settings.sql"),
+            ],
         }
     }
 

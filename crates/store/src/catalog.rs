@@ -332,7 +332,7 @@ impl std::fmt::Debug for Catalog {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -718,7 +718,7 @@ impl Catalog {
     }
 
     /// Runs `f` outside an explicit transaction (single-statement reads).
-    fn with_conn<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn with_conn<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
         match &self.db {
             Db::Sqlite(conn) => f(&Conn::Sqlite(conn)),
             #[cfg(feature = "postgres")]
@@ -728,7 +728,7 @@ impl Catalog {
 
     /// Runs `f` in one read transaction so multi-statement reads see one
     /// snapshot.
-    fn read<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
         match &self.db {
             Db::Sqlite(conn) => {
                 let tx = conn
@@ -745,7 +745,7 @@ impl Catalog {
 
     /// Runs `f` in one write transaction, then invalidates the count cache
     /// (after the commit, so no reader can refill it from the old state).
-    fn write<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {
         let out = match &self.db {
             Db::Sqlite(conn) => {
                 // IMMEDIATE takes the write lock up front: a deferred

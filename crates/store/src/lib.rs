@@ -93,6 +93,7 @@ mod model;
 #[cfg(feature = "postgres")]
 mod pg;
 mod queries;
+mod settings;
 
 pub use backend::Backend;
 pub use catalog::{Catalog, CatalogBuilder, CountMode, is_postgres_target, redact_password};

@@ -141,7 +141,7 @@ pub(crate) enum TemplateVariables {
 }
 
 /// A placeholder value: statements are printed with these and bound later.
-fn p() -> Expr {
+pub(crate) fn p() -> Expr {
     Expr::val(0i64)
 }
 

@@ -113,7 +113,8 @@ fn reopening_is_idempotent_and_keeps_the_data() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    // One per migration: 0001_catalogue, 0002_settings.
+    assert_eq!(version, 2);
 }
 
 #[test]
