@@ -4,12 +4,9 @@
 
 #![no_main]
 
-
 use jiff::Timestamp;
 use libfuzzer_sys::fuzz_target;
-use stencil_registry::{
-    Limits, Registry, Root, SecretKey, Snapshot, MemorySource, TrustAnchor,
-};
+use stencil_registry::{Limits, MemorySource, Registry, Root, SecretKey, Snapshot, TrustAnchor};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else {

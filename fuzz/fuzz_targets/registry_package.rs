@@ -5,12 +5,11 @@
 
 #![no_main]
 
-
 use jiff::Timestamp;
 use libfuzzer_sys::fuzz_target;
 use stencil_registry::{
-    Limits, Package, PackageEntry, Registry, Root, SecretKey, Snapshot, Source,
-    TrustAnchor, sha256_hex,
+    Limits, MemorySource, Package, PackageEntry, Registry, Root, SecretKey, Snapshot, TrustAnchor,
+    sha256_hex,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -22,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(package) = Package::decode(data, &limits) {
         // What decodes re-encodes to an encoding that decodes to the same
         // package.
-        assert_eq!(Package::decode(&package.encode(), &limits).unwrap(), package);
+        assert_eq!(
+            Package::decode(&package.encode(), &limits).unwrap(),
+            package
+        );
     }
 
     let key = SecretKey::from_seed([7; 32]);

@@ -8,6 +8,8 @@
 //! * [`render`] — single-pass `{{VARIABLE}}` substitution ([`stencil_render`]).
 //! * [`store`] — the catalogue on SQLite ([`stencil_store`]).
 //! * [`deploy`] — staged, atomic, recoverable placement ([`stencil_deploy`]).
+//! * [`registry`] — signed static registries of packages ([`stencil_registry`]);
+//!   [`packages`] maps them to and from the catalogue.
 //!
 //! It adds only the operations that need all three: [`deploy_template`] and
 //! [`render_template`], and [`import`]: reading a real `.claude/` (or
