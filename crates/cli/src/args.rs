@@ -65,6 +65,15 @@ pub enum Command {
         #[arg(long, hide = true, value_name = "PATH|URL")]
         catalog: Option<PathBuf>,
     },
+    /// Ed25519 signing keys for publishing to a registry.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Export templates and artifacts into a registry directory that any
+    /// static web server can host (created, with a root, on first use).
+    Publish(PublishArgs),
+    /// The registries this catalogue trusts.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
     /// Run the whole flow on a built-in sample tree: import, collection,
     /// template, deploy into DIR. Uses a fresh temporary catalogue unless
     /// `--catalog` is given (`STENCIL_CATALOG` is not read, so the demo never
@@ -356,4 +365,73 @@ mod tests {
         assert!(parse_pair("A").is_err());
         assert!(parse_pair("=x").is_err());
     }
+}
+
+/// `stencil key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a key pair: the secret key file (mode 0600, never
+    /// overwritten) at `--out`; the public key printed alone on stdout.
+    Generate {
+        /// The secret key file to create.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Print the public key of a secret key file.
+    Public {
+        /// The secret key file.
+        file: PathBuf,
+    },
+}
+
+/// `stencil publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The registry directory (created on first use).
+    pub dir: PathBuf,
+    /// The secret key file that signs (repeatable, for a k-of-n root).
+    #[arg(long = "key", value_name = "FILE", required = true)]
+    pub keys: Vec<PathBuf>,
+    /// Publish this template with its artifacts, as one package
+    /// (repeatable).
+    #[arg(long = "template", value_name = "NAME")]
+    pub templates: Vec<String>,
+    /// Publish this artifact (`type:name`) as its own package (repeatable).
+    #[arg(long = "artifact", value_name = "TYPE:NAME")]
+    pub artifacts: Vec<String>,
+    /// How long the new snapshot stays valid, e.g. `30d`, `12h`
+    /// [default: 30d]. Clients refuse an expired snapshot.
+    #[arg(long, value_name = "DURATION")]
+    pub expires: Option<String>,
+    /// Re-sign the snapshot with a new expiry even if nothing changed.
+    #[arg(long)]
+    pub refresh: bool,
+}
+
+/// `stencil registry …`.
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Trust a registry: fetch its root, check it against the given keys
+    /// (or root digest), fetch its snapshot, remember both.
+    Add {
+        /// The name to know it by.
+        name: String,
+        /// A directory or `file://` URL.
+        url: String,
+        /// A trusted public key (`ed25519:<base64>`), or the root's digest
+        /// (`sha256:<hex>`). Repeatable.
+        #[arg(long = "trust", value_name = "PUBKEY", required = true)]
+        trust: Vec<String>,
+        /// How many of the `--trust` keys must have signed the root
+        /// [default: 1].
+        #[arg(long, value_name = "K")]
+        threshold: Option<u32>,
+    },
+    /// The registries of this catalogue.
+    List,
+    /// Forget a registry and everything seen of it.
+    Remove {
+        /// Its name.
+        name: String,
+    },
 }

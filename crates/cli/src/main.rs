@@ -82,6 +82,9 @@ fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Deploy(args) => commands::deploy::run(ctx, args)?,
         Command::Export(args) => commands::export::run(ctx, args)?,
         Command::Recover { dir, .. } => commands::recover::run(dir)?,
+        Command::Key(c) => commands::registry::run_key(c)?,
+        Command::Publish(args) => commands::registry::run_publish(ctx, args)?,
+        Command::Registry(c) => commands::registry::run(ctx, c)?,
         Command::Demo { dir } => demo::run(ctx, dir)?,
         Command::Render(args) => match commands::render::run(ctx, args)? {
             Rendered::Json(output) => output,

@@ -9,6 +9,8 @@
 //! * [`store`] — the catalogue, on SQLite or (feature `postgres`) PostgreSQL
 //!   ([`stencil_store`]).
 //! * [`deploy`] — staged, atomic, recoverable placement ([`stencil_deploy`]).
+//! * [`registry`] — signed static registries of packages ([`stencil_registry`]);
+//!   [`packages`] maps them to and from the catalogue.
 //!
 //! It adds only the operations that need all three: [`deploy_template`] and
 //! [`render_template`]; [`import`]: reading a real `.claude/` (or
@@ -104,6 +106,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use stencil_deploy as deploy;
+pub use stencil_registry as registry;
 pub use stencil_render as render;
 pub use stencil_store as store;
 
@@ -111,6 +114,7 @@ mod error;
 mod executable;
 mod export;
 pub mod import;
+pub mod packages;
 mod profile;
 mod spec;
 mod template;

@@ -123,6 +123,7 @@ mod param;
 #[cfg(feature = "postgres")]
 mod pg;
 mod queries;
+mod settings;
 mod sqlite;
 mod target;
 

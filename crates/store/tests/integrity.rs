@@ -113,8 +113,8 @@ fn reopening_is_idempotent_and_keeps_the_data() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    // The current schema (0003: collection metadata), not re-migrated.
-    assert_eq!(version, 3);
+    // The current schema (0004: settings), not re-migrated.
+    assert_eq!(version, 4);
 }
 
 #[test]

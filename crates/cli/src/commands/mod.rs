@@ -7,5 +7,6 @@ pub mod deploy;
 pub mod export;
 pub mod import;
 pub mod recover;
+pub mod registry;
 pub mod render;
 pub mod template;

@@ -1,0 +1,175 @@
+//! `stencil key`, `stencil publish` and `stencil registry` end to end:
+//! publish a template into a directory and trust it back through `file://`.
+
+mod common;
+
+use common::{Env, TestResult};
+
+#[test]
+fn key_generate_prints_the_public_key_alone_and_never_overwrites() -> TestResult {
+    let env = Env::new();
+    let run = env.run(&["key", "generate", "--out", "k"]).ok();
+    let public = run.stdout.trim_end().to_owned();
+    assert!(public.starts_with("ed25519:"), "{}", run.stdout);
+    assert_eq!(run.stdout.lines().count(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(env.path("k"))?.permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let again = env.run(&["key", "public", "k"]).ok();
+    assert_eq!(again.stdout.trim_end(), public);
+    let before = std::fs::read(env.path("k"))?;
+    env.run(&["key", "generate", "--out", "k"])
+        .fails_with(&["never overwritten"]);
+    assert_eq!(std::fs::read(env.path("k"))?, before);
+    Ok(())
+}
+
+#[test]
+fn publish_then_add_list_and_remove_through_a_file_url() -> TestResult {
+    let env = Env::new();
+    env.catalogue_with_template()?;
+    let public = env.run(&["key", "generate", "--out", "k"]).ok().stdout;
+    let public = public.trim_end();
+    let registry = env.path("registry");
+    let registry_arg = registry.to_str().ok_or("path")?;
+
+    let first = env
+        .run(&[
+            "--json",
+            "publish",
+            registry_arg,
+            "--key",
+            "k",
+            "--template",
+            "svc",
+            "--artifact",
+            "command:ship",
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        first["published"],
+        serde_json::json!(["template:svc@1", "command:ship@1"])
+    );
+    assert_eq!(first["root_version"], 1);
+    assert!(registry.join("root.json").is_file());
+    assert!(registry.join("snapshot.json").is_file());
+    let again = env
+        .run(&[
+            "--json",
+            "publish",
+            registry_arg,
+            "--key",
+            "k",
+            "--template",
+            "svc",
+        ])
+        .ok()
+        .json();
+    assert_eq!(again["snapshot_version"], serde_json::Value::Null);
+    assert_eq!(again["unchanged"], serde_json::json!(["template:svc@1"]));
+
+    let url = format!("file://{registry_arg}");
+    env.run(&[
+        "registry",
+        "add",
+        "team",
+        &url,
+        "--trust",
+        "ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    ])
+    .fails_with(&["weak"]);
+    let stranger = env.run(&["key", "generate", "--out", "k2"]).ok().stdout;
+    env.run(&[
+        "registry",
+        "add",
+        "team",
+        &url,
+        "--trust",
+        stranger.trim_end(),
+    ])
+    .fails_with(&["registry `team`", "root.json", "signature"]);
+    let added = env
+        .run(&["registry", "add", "team", &url, "--trust", public])
+        .ok();
+    assert!(
+        added.stdout.contains("added registry `team`"),
+        "{}",
+        added.stdout
+    );
+    let listed = env.run(&["--json", "registry", "list"]).ok().json();
+    assert_eq!(listed["registries"][0]["name"], "team");
+    assert_eq!(listed["registries"][0]["snapshot_version"], 2);
+    assert_eq!(listed["registries"][0]["packages"], 2);
+    env.run(&["registry", "add", "team", &url, "--trust", public])
+        .fails_with(&["exists already"]);
+    env.run(&["registry", "remove", "team"]).ok();
+    let listed = env.run(&["--json", "registry", "list"]).ok().json();
+    assert_eq!(listed["registries"], serde_json::json!([]));
+    env.run(&["registry", "remove", "team"])
+        .fails_with(&["no registry `team`"]);
+    Ok(())
+}
+
+#[test]
+fn registry_add_by_root_digest() -> TestResult {
+    let env = Env::new();
+    env.catalogue_with_template()?;
+    env.run(&["key", "generate", "--out", "k"]).ok();
+    let registry = env.path("registry");
+    let registry_arg = registry.to_str().ok_or("path")?;
+    env.run(&["publish", registry_arg, "--key", "k", "--template", "svc"])
+        .ok();
+    let root = std::fs::read(registry.join("root.json"))?;
+    let digest = format!("sha256:{}", stencil::registry::sha256_hex(&root));
+    env.run(&["registry", "add", "team", registry_arg, "--trust", &digest])
+        .ok();
+    let wrong = format!("sha256:{}", "0".repeat(64));
+    env.run(&["registry", "add", "other", registry_arg, "--trust", &wrong])
+        .fails_with(&["pinned sha256"]);
+    Ok(())
+}
+
+#[test]
+fn publish_refuses_bad_durations_and_empty_selections() -> TestResult {
+    let env = Env::new();
+    env.catalogue_with_template()?;
+    env.run(&["key", "generate", "--out", "k"]).ok();
+    env.run(&["publish", "r", "--key", "k"])
+        .fails_with(&["nothing to publish"]);
+    env.run(&[
+        "publish",
+        "r",
+        "--key",
+        "k",
+        "--template",
+        "svc",
+        "--expires",
+        "soon",
+    ])
+    .fails_with(&["--expires"]);
+    let run = env
+        .run(&[
+            "--json",
+            "publish",
+            "r",
+            "--key",
+            "k",
+            "--template",
+            "svc",
+            "--expires",
+            "2d",
+        ])
+        .ok()
+        .json();
+    assert_eq!(run["snapshot_version"], 2);
+    let refreshed = env
+        .run(&["--json", "publish", "r", "--key", "k", "--refresh"])
+        .ok()
+        .json();
+    assert_eq!(refreshed["snapshot_version"], 3);
+    Ok(())
+}
