@@ -198,7 +198,11 @@ pub fn export_plugin(
         dir,
         name,
         artifacts: loaded.entities.len(),
-        bytes: plan.total_bytes(),
+        bytes: plan
+            .entries()
+            .iter()
+            .map(|e| e.contents().len() as u64)
+            .sum(),
         files,
     })
 }

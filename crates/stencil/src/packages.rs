@@ -27,7 +27,7 @@ use stencil_store::{
     ArtifactKey, Catalog, ImportReport, NewArtifact, NewFile, TemplateSpec, VariableDecl,
 };
 
-use crate::template::base_spec;
+use crate::spec::base_spec;
 
 /// The package kind of templates; every other kind is an artifact type.
 pub const TEMPLATE_KIND: &str = "template";
@@ -283,12 +283,10 @@ fn map_package(package: &Package, source: &str) -> Result<Mapped, PackageError> 
     }
     let mut variables = base_spec();
     for v in &manifest.variables {
-        spec = spec.variable(VariableDecl {
-            name: v.name.clone(),
-            required: v.required,
-            default: v.default.clone(),
-            description: v.description.clone(),
-        });
+        spec = spec.variable(
+            VariableDecl::new(v.name.clone(), v.required, v.default.clone())
+                .with_description(v.description.clone()),
+        );
         variables = variables.optional(&v.name);
     }
     // Checks the variable names before anything is stored.

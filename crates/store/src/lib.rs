@@ -123,7 +123,6 @@ mod param;
 #[cfg(feature = "postgres")]
 mod pg;
 mod queries;
-mod settings;
 mod sqlite;
 mod target;
 

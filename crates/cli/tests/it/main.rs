@@ -14,6 +14,7 @@ mod new_user;
 mod plugins;
 mod postgres;
 mod real_tree;
+mod registry;
 // The facade's helpers for the shared plugin fixtures.
 #[allow(dead_code)]
 #[path = "../../../stencil/tests/it/support.rs"]

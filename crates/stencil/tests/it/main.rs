@@ -4,6 +4,7 @@
 mod deploy_template;
 mod plugins;
 mod real_tree;
+mod registry;
 // Helpers shared with the CLI's tests, which use a subset.
 #[allow(dead_code)]
 mod support;

@@ -16,6 +16,7 @@ mod files;
 mod listing;
 mod maintenance;
 mod open;
+mod settings;
 mod templates;
 
 use std::collections::HashMap;

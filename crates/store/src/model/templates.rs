@@ -18,6 +18,23 @@ pub struct VariableDecl {
 }
 
 impl VariableDecl {
+    /// A variable with every field given (the description starts empty; see
+    /// [`with_description`](Self::with_description)).
+    pub fn new(name: impl Into<String>, required: bool, default: Option<String>) -> Self {
+        VariableDecl {
+            name: name.into(),
+            required,
+            default,
+            description: String::new(),
+        }
+    }
+
+    /// The same variable with a description of what it is for.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
+        self
+    }
+
     /// A required variable without default.
     pub fn required(name: impl Into<String>) -> Self {
         VariableDecl {

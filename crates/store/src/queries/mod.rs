@@ -16,7 +16,7 @@
 //! position cannot silently drift from its statement.
 
 mod artifacts;
-mod build;
+pub(crate) mod build;
 mod collections;
 mod listing;
 mod maintenance;

@@ -1,9 +1,7 @@
 //! `stencil key`, `stencil publish` and `stencil registry` end to end:
 //! publish a template into a directory and trust it back through `file://`.
 
-mod common;
-
-use common::{Env, TestResult};
+use crate::common::{Env, TestResult};
 
 #[test]
 fn key_generate_prints_the_public_key_alone_and_never_overwrites() -> TestResult {

@@ -8,11 +8,11 @@
 
 use sea_query::{Expr, ExprTrait, Iden, OnConflict, Order, Query};
 
-use crate::catalog::{Catalog, now_ms};
-use crate::conn::args;
+use super::{Catalog, now_ms};
 use crate::error::Result;
 use crate::model::validate_name;
-use crate::queries::p;
+use crate::param::args;
+use crate::queries::build::p;
 
 #[derive(Iden, Clone, Copy)]
 enum Settings {
