@@ -251,6 +251,6 @@ fn a_version_1_catalogue_migrates_to_version_history_keeping_its_versions() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    // Through 2 (version history) to the newest (3: collection metadata).
-    assert_eq!(version, 3);
+    // Through 2 (version history) to the newest (4: settings).
+    assert_eq!(version, 4);
 }

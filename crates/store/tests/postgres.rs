@@ -299,7 +299,7 @@ fn a_schema_2_database_is_migrated_to_collection_metadata() {
         .query_one("SELECT version FROM stencil_schema", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 3);
+    assert_eq!(version, 4); // the newest schema (4: settings)
     drop(c);
     drop_schema(admin, &schema);
 }
