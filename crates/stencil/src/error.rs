@@ -59,6 +59,10 @@ pub enum Error {
     /// A tree import failed (see [`ImportError`]).
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// Reading or writing the project's deployment records failed, or a
+    /// path is claimed by another deployment.
+    #[error(transparent)]
+    Lifecycle(Box<crate::lifecycle::LifecycleError>),
     /// A custom profile root is not a safe relative path.
     #[error("profile root `{root}` is not allowed: {source}")]
     Profile {
@@ -74,4 +78,10 @@ fn keys(keys: &[String]) -> String {
         .map(|k| format!("`{k}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+impl From<crate::lifecycle::LifecycleError> for Error {
+    fn from(e: crate::lifecycle::LifecycleError) -> Self {
+        Error::Lifecycle(Box::new(e))
+    }
 }

@@ -104,6 +104,7 @@ pub use stencil_store as store;
 
 mod error;
 pub mod import;
+pub mod lifecycle;
 mod profile;
 mod template;
 
