@@ -9,6 +9,11 @@ use crate::path::RelPath;
 /// The mode a file gets when its entry names none.
 pub const DEFAULT_FILE_MODE: u32 = 0o644;
 
+/// The mode every directory a deploy creates gets (the root and its missing
+/// ancestors included) unless the plan sets another with
+/// [`DeployPlan::set_dir_mode`]. Applied exactly, regardless of the umask.
+pub const DEFAULT_DIR_MODE: u32 = 0o755;
+
 /// What an entry requires of the path it names when the deploy reaches
 /// it, checked by preflight and again at placement (see [`DeployPlan::add_expecting`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -97,6 +102,7 @@ pub struct DeployPlan {
     /// Case-folded directory path → index of the first entry needing it.
     dirs: HashMap<String, usize>,
     prune: bool,
+    dir_mode: u32,
 }
 
 impl DeployPlan {
@@ -109,7 +115,24 @@ impl DeployPlan {
             files: HashMap::new(),
             dirs: HashMap::new(),
             prune: false,
+            dir_mode: DEFAULT_DIR_MODE,
         }
+    }
+
+    /// Set the mode of every directory the deploy creates (permission bits
+    /// within `0o777`; [`DEFAULT_DIR_MODE`] unless set). Directories that
+    /// already exist keep theirs.
+    pub fn set_dir_mode(&mut self, mode: u32) -> Result<&mut DeployPlan, PlanError> {
+        if mode & !0o777 != 0 {
+            return Err(PlanError::InvalidDirMode { mode });
+        }
+        self.dir_mode = mode;
+        Ok(self)
+    }
+
+    /// The mode the deploy gives each directory it creates.
+    pub fn dir_mode(&self) -> u32 {
+        self.dir_mode
     }
 
     /// Add a file. `mode` holds permission bits (`0o755` for an executable);
