@@ -7,12 +7,14 @@
 //! `docs/cli.md` for every command and its `--json` shape.
 //!
 //! Exit codes: 0 on success, 1 on any error (one line on stderr, starting
-//! with `error:`), 2 on a usage error.
+//! with `error:`), 2 on a usage error, 3 when `status --check` finds
+//! something to attend to or `update` leaves (or aborts on) conflicts.
 
 mod args;
 mod commands;
 mod context;
 mod demo;
+mod exit;
 mod output;
 
 use std::process::ExitCode;
@@ -29,6 +31,15 @@ fn main() -> ExitCode {
     let ctx = Context::new(cli.catalog.clone(), cli.json);
     match run(&ctx, &cli.command) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<exit::NeedsAttention>().is_some() => {
+            match e
+                .downcast_ref::<exit::NeedsAttention>()
+                .map(|n| n.0.print(ctx.json))
+            {
+                Some(Ok(())) => ExitCode::from(exit::ATTENTION),
+                _ => ExitCode::FAILURE,
+            }
+        }
         Err(e) => {
             eprintln!("{} {}", ctx.style.error_prefix(), one_line(&e));
             ExitCode::FAILURE
@@ -64,6 +75,10 @@ fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Template(c) => commands::template::run(ctx, c)?,
         Command::Deploy(args) => commands::deploy::run(ctx, args)?,
         Command::Recover { dir } => commands::recover::run(dir)?,
+        Command::Status(args) => commands::status::run(ctx, args)?,
+        Command::Diff(args) => commands::diff::run(ctx, args)?,
+        Command::Update(args) => commands::update::run(ctx, args)?,
+        Command::Undeploy(args) => commands::undeploy::run(args)?,
         Command::Demo { dir } => demo::run(ctx, dir)?,
         Command::Render(args) => match commands::render::run(ctx, args)? {
             Rendered::Json(output) => output,

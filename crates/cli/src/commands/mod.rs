@@ -4,7 +4,11 @@
 pub mod artifact;
 pub mod collection;
 pub mod deploy;
+pub mod diff;
 pub mod import;
 pub mod recover;
 pub mod render;
+pub mod status;
 pub mod template;
+pub mod undeploy;
+pub mod update;

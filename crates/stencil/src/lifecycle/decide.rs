@@ -18,6 +18,7 @@ use crate::lifecycle::merge::{Merged, merge3};
 
 /// How an update leaves conflicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ConflictMode {
     /// Git-style markers in the file, labelled with the template revision (default).
     #[default]

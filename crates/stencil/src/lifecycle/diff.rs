@@ -65,6 +65,7 @@ impl DiffOptions {
 
 /// One file's difference.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FileDiff {
     /// A unified diff (`--- a/PATH`, `+++ b/PATH`, hunks).
     Text(Vec<u8>),

@@ -60,6 +60,7 @@ pub struct DeploymentRecord {
 /// Where a deployed template came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RecordSource {
     /// A stencil catalogue (the only source today; the registry adds one).
     Catalog,
@@ -77,6 +78,7 @@ pub struct RecordedArtifact {
 /// What kind of content a file holds, which decides how update treats it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum FileKind {
     /// Rendered text: diffed and merged line by line.
     Text,
@@ -96,6 +98,7 @@ impl FileKind {
 /// Whether stencil placed the file or found it there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Origin {
     /// The file did not exist; stencil created it.
     Created,

@@ -13,6 +13,7 @@ use crate::store::{self, Catalog};
 
 /// How a managed file compares with what stencil last placed there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FileState {
     /// Byte for byte what stencil placed (or adopted).
     Unchanged,
@@ -55,6 +56,7 @@ pub struct FileStatus {
 
 /// What an update would do to one path, upstream side only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UpstreamChange {
     /// The new revision adds the file.
     Added,
@@ -77,6 +79,7 @@ impl UpstreamChange {
 
 /// How the recorded revision compares with the catalogue's.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Upstream {
     /// No catalogue was given.
     NotChecked,

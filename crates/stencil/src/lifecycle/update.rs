@@ -85,6 +85,7 @@ impl UpdateOptions {
 
 /// Why a file conflicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Conflict {
     /// Both changed the same lines; markers were written into the file.
     Markers {
@@ -107,6 +108,7 @@ pub enum Conflict {
 
 /// What update did (or, in a dry run or an aborted update, would do) with one path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UpdateAction {
     /// Unchanged everywhere.
     Unchanged,
