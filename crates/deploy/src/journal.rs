@@ -18,6 +18,10 @@ pub(crate) struct Journal {
     pub(crate) dirs: Vec<RelPath>,
     /// Files the deploy will place.
     pub(crate) files: Vec<JournalFile>,
+    /// Directories to remove after the commit if the removals left them
+    /// empty, deepest first. After the commit point the journal is kept
+    /// (renamed) until they are pruned, so recovery finishes the job.
+    pub(crate) prune: Vec<RelPath>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +45,11 @@ impl Journal {
         out.push_str(&format!("root-created {}\n", self.root_created));
         for dir in &self.dirs {
             out.push_str("dir ");
+            escape_into(dir.as_str(), &mut out);
+            out.push('\n');
+        }
+        for dir in &self.prune {
+            out.push_str("prune ");
             escape_into(dir.as_str(), &mut out);
             out.push('\n');
         }
@@ -77,6 +86,7 @@ impl Journal {
                     journal.root_created = rest.parse().map_err(|_| bad(line))?;
                 }
                 "dir" => journal.dirs.push(path(rest)?),
+                "prune" => journal.prune.push(path(rest)?),
                 "file" | "remove" => {
                     let mut parts = rest.splitn(4, ' ');
                     let lane = parts.next().and_then(|s| s.parse().ok());
@@ -155,6 +165,7 @@ mod tests {
         let j = Journal {
             root_created: 2,
             dirs: vec![RelPath::new("a b/100%").unwrap()],
+            prune: vec![RelPath::new("gone/dir").unwrap()],
             files: vec![
                 JournalFile {
                     lane: 1,
@@ -173,7 +184,7 @@ mod tests {
             ],
         };
         let text = j.encode();
-        assert_eq!(text.lines().count(), 6, "{text}");
+        assert_eq!(text.lines().count(), 7, "{text}");
         assert_eq!(Journal::decode(text.as_bytes()), Ok(j));
     }
 

@@ -80,11 +80,15 @@ pub struct RecoveryReport {
     /// Directories at and above the root that the interrupted deploy had
     /// created, as a count from the root upwards.
     pub root_dirs_created: usize,
+    /// A deploy had passed its commit point but was killed before pruning
+    /// the directories its removals emptied; recovery pruned them (listed
+    /// in `dirs_removed`).
+    pub finished_commit: bool,
 }
 
 impl RecoveryReport {
     /// Whether nothing was found to recover.
     pub fn is_clean(&self) -> bool {
-        !self.rolled_back && !self.staging_removed
+        !self.rolled_back && !self.staging_removed && !self.finished_commit
     }
 }

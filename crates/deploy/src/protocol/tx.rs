@@ -21,8 +21,8 @@ use super::lock::Lock;
 use super::preflight::{Action, Preflight, changed, emit_planned, holds, preflight};
 use super::root;
 use super::stage::{clear_staging, open_lanes, stage_files};
-use super::state::{JOURNAL, JOURNAL_TMP, STAGING, state_path};
-use super::undo::{recover_locked, undo_all, undo_removals};
+use super::state::{COMMITTED, JOURNAL, JOURNAL_TMP, STAGING, state_path};
+use super::undo::{prune_dirs, recover_locked, undo_all, undo_removals};
 
 /// How one placement ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +65,8 @@ pub(super) struct Tx<'a> {
     /// sits in lane 0 as `<slot>.old` until the commit.
     removed: Vec<(usize, u64, RelPath)>,
     created_dirs: Vec<RelPath>,
+    /// Directories to prune after the commit (journaled), deepest first.
+    prune: Vec<RelPath>,
     /// Directories pruned after the commit.
     pruned: Vec<RelPath>,
     committed: bool,
@@ -92,6 +94,7 @@ impl<'a> Tx<'a> {
             placed: Vec::new(),
             removed: Vec::new(),
             created_dirs: Vec::new(),
+            prune: Vec::new(),
             pruned: Vec::new(),
             committed: false,
         }
@@ -223,10 +226,12 @@ impl<'a> Tx<'a> {
                 remove: true,
             }))
             .collect();
+        self.prune = prune_candidates(self.plan, pre);
         self.write_journal(&Journal {
             root_created: self.root_created,
             dirs: pre.dirs.clone(),
             files,
+            prune: self.prune.clone(),
         })?;
         if self.options.durability_mode() == Durability::Batch {
             sys::syncfs(self.root_fd.as_fd())
@@ -384,35 +389,6 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    /// After the commit: remove the directories the removals left empty,
-    /// deepest first. Best effort.
-    fn prune(&self) -> Vec<RelPath> {
-        if !self.plan.prunes_empty_dirs() {
-            return Vec::new();
-        }
-        let mut dirs: BTreeSet<&str> = BTreeSet::new();
-        for (_, _, path) in &self.removed {
-            let mut p = path.parent_str();
-            while !p.is_empty() {
-                dirs.insert(p);
-                p = p.rsplit_once('/').map_or("", |(parent, _)| parent);
-            }
-        }
-        let mut dirs: Vec<&str> = dirs.into_iter().collect();
-        dirs.sort_by_key(|d| std::cmp::Reverse(d.bytes().filter(|&b| b == b'/').count()));
-        let mut pruned = Vec::new();
-        for dir in dirs {
-            let rel = RelPath::from_normal(dir);
-            let Ok(parent) = self.fs.open_dir(self.root_fd.as_fd(), rel.parent_str()) else {
-                continue;
-            };
-            if sys::rmdir(parent.as_fd(), rel.file_name()).is_ok() {
-                pruned.push(rel);
-            }
-        }
-        pruned
-    }
-
     /// Make the renames durable before the commit.
     fn sync(&self, touched: &BTreeSet<&str>) -> Result<(), DeployError> {
         let (fs, root) = (self.fs, self.root);
@@ -440,8 +416,15 @@ impl<'a> Tx<'a> {
     /// backups and skipped slots — and the lock.
     fn commit(&mut self) -> Result<(), DeployError> {
         let root = self.root;
-        sys::unlink(self.state(), JOURNAL)
-            .map_err(|e| io("remove", state_path(root, JOURNAL), e))?;
+        if self.prune.is_empty() {
+            sys::unlink(self.state(), JOURNAL)
+                .map_err(|e| io("remove", state_path(root, JOURNAL), e))?;
+        } else {
+            // The commit point all the same (no journal any more), but the
+            // prune list survives a crash: recovery rolls forward.
+            sys::rename(self.state(), JOURNAL, COMMITTED)
+                .map_err(|e| io("commit", state_path(root, JOURNAL), e))?;
+        }
         self.committed = true;
         if self.options.durability_mode() != Durability::None {
             // An error here cannot be undone any more; the files are in
@@ -460,7 +443,10 @@ impl<'a> Tx<'a> {
             let _ = sys::rmdir(self.state(), STAGING);
         }
         // Still under the lock, so no other deploy is creating files in them.
-        self.pruned = self.prune();
+        if !self.prune.is_empty() {
+            self.pruned = prune_dirs(self.fs, self.root_fd.as_fd(), &self.prune);
+            let _ = sys::unlink(self.state(), COMMITTED);
+        }
         if let Some(lock) = self.lock.take() {
             lock.release(self.root_fd.as_fd(), true);
         }
@@ -705,4 +691,25 @@ fn removals(pre: &Preflight) -> impl Iterator<Item = usize> + '_ {
         .enumerate()
         .filter(|(_, a)| **a == Action::Remove)
         .map(|(i, _)| i)
+}
+
+/// The parents of the removal entries and all their ancestors below the
+/// root, deepest first, when the plan prunes empty directories.
+fn prune_candidates(plan: &DeployPlan, pre: &Preflight) -> Vec<RelPath> {
+    if !plan.prunes_empty_dirs() {
+        return Vec::new();
+    }
+    let mut dirs: BTreeSet<&str> = BTreeSet::new();
+    for index in removals(pre) {
+        let mut p = plan.entries()[index].path().parent_str();
+        // The state directory itself is the lock's: it goes when the lock
+        // is released, if empty.
+        while !p.is_empty() && p != STATE_DIR {
+            dirs.insert(p);
+            p = p.rsplit_once('/').map_or("", |(parent, _)| parent);
+        }
+    }
+    let mut dirs: Vec<&str> = dirs.into_iter().collect();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.bytes().filter(|&b| b == b'/').count()));
+    dirs.into_iter().map(RelPath::from_normal).collect()
 }

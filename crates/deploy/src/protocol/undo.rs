@@ -14,7 +14,7 @@ use crate::sys::{self, Errno, Fs};
 
 use super::fail::io;
 use super::stage::{clear_staging, open_lane};
-use super::state::{JOURNAL, JOURNAL_TMP, STAGING, state_path};
+use super::state::{COMMITTED, JOURNAL, JOURNAL_TMP, STAGING, state_path};
 
 pub(super) enum Undone {
     Restored,
@@ -194,6 +194,17 @@ pub(super) fn recover_locked(
     };
     // A temporary journal was never renamed: nothing was placed after it.
     let _ = sys::unlink(state, JOURNAL_TMP);
+    // A committed deploy killed before pruning: finish it (roll forward).
+    // With a journal present, a stale one is only removed.
+    if let Ok(bytes) = sys::read_file(state, COMMITTED) {
+        if journal.is_none()
+            && let Ok(committed) = Journal::decode(&bytes)
+        {
+            report.dirs_removed = prune_dirs(fs, root_fd, &committed.prune);
+        }
+        sys::unlink(state, COMMITTED).map_err(|e| io("remove", state_path(root, COMMITTED), e))?;
+        report.finished_commit = true;
+    }
     let stage = match fs.open_dir(state, STAGING) {
         Ok(fd) => Some(fd),
         Err(Errno::NOENT) => None,
@@ -257,4 +268,13 @@ pub(super) fn recover_locked(
         let _ = sys::fsync(state);
     }
     Ok(report)
+}
+
+/// Removes each of `dirs` (deepest first) if it is an empty directory,
+/// reached beneath the root without links. Best effort; returns those removed.
+pub(super) fn prune_dirs(fs: Fs, root_fd: BorrowedFd<'_>, dirs: &[RelPath]) -> Vec<RelPath> {
+    dirs.iter()
+        .filter(|dir| matches!(remove_created_dir(fs, root_fd, dir), Ok(true)))
+        .cloned()
+        .collect()
 }
