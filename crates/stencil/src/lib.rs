@@ -12,6 +12,9 @@
 //! It adds only the operations that need all three: [`deploy_template`] and
 //! [`render_template`], and [`import`]: reading a real `.claude/` (or
 //! `.codex/`, `.gemini/`, `.cursor/`) tree from disk into the catalogue.
+//! Every deploy also writes a deployment record into the project, and
+//! [`lifecycle`] works from it: `status`, `diff`, `update` (a three-way merge
+//! per file, in one atomic deploy) and `undeploy` (see `docs/lifecycle.md`).
 //!
 //! # Example
 //!
