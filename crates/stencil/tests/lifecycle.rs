@@ -146,6 +146,21 @@ fn a_failed_deploy_writes_no_record_and_leaves_the_tree_as_it_was() {
     assert_eq!(tree(&fx.project), before);
 }
 
+/// `Fail` refuses any existing file, also one that already holds exactly
+/// the rendered bytes (it was adopted silently before the fix).
+#[test]
+fn the_fail_policy_refuses_even_an_identical_existing_file() {
+    let fx = fixture(&[("a.md", b"same\n")]);
+    fs::create_dir_all(&fx.project).unwrap();
+    fx.write("a.md", b"same\n");
+    let before = tree(&fx.project);
+    let options = TemplateDeployOptions::new()
+        .deploy_options(DeployOptions::new().overwrite(OverwritePolicy::Fail));
+    let err = deploy_template(&fx.catalog, "t", &fx.project, VARS, &options).unwrap_err();
+    assert!(err.to_string().contains("already exist"), "{err}");
+    assert_eq!(tree(&fx.project), before);
+}
+
 #[test]
 fn a_redeploy_says_which_skipped_files_are_identical() {
     let fx = fixture(&[("a.md", b"a\n"), ("b.md", b"b\n")]);

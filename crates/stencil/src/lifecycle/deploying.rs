@@ -107,15 +107,21 @@ pub(crate) fn deploy_many(
                 .cloned()
                 .collect()
         };
-        // Validation first, so errors (duplicates, unknown names) read as
-        // in any deploy; secrets count as given.
-        spec.validate(own.iter().cloned().chain(options.secrets().iter().cloned()))?;
-        let plain: BTreeMap<String, String> = own.into_iter().collect();
         let secrets: BTreeMap<String, Option<String>> = secret_values
             .iter()
             .filter(|(k, _)| loaded.len() == 1 || spec.declared().any(|d| d == k.as_str()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        // Validation first, so errors (duplicates, unknown names) read as
+        // in any deploy; secrets count as given.
+        spec.validate(
+            own.iter().cloned().chain(
+                secrets
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())),
+            ),
+        )?;
+        let plain: BTreeMap<String, String> = own.into_iter().collect();
         let renders = render_both(template, &plain, &secrets, options)?;
         let old = read_record(project, &template.name)?;
         let mut files = Vec::new();
@@ -200,7 +206,11 @@ pub(crate) fn deploy_many(
         ));
     }
     if loaded.len() > 1 {
-        let given_names: BTreeSet<&str> = given.iter().map(|(k, _)| k.as_str()).collect();
+        let given_names: BTreeSet<&str> = given
+            .iter()
+            .chain(options.secrets())
+            .map(|(k, _)| k.as_str())
+            .collect();
         let mut allowed: BTreeSet<String> = BTreeSet::new();
         for t in &loaded {
             allowed.extend(template_spec(t)?.declared().map(str::to_string));
@@ -267,9 +277,10 @@ fn plan_file(
             (Origin::Created, false)
         }
         // Identical already: nothing to place under skip. (Overwrite still
-        // replaces it, as it always has: the mode may differ.)
+        // replaces it, as it always has: the mode may differ; and fail still
+        // refuses any existing file, as documented.)
         DiskState::File { bytes, .. }
-            if bytes == file.contents && policy != OverwritePolicy::Overwrite =>
+            if bytes == file.contents && policy == OverwritePolicy::Skip =>
         {
             identical.push(path.clone());
             not_placed.push(path);
