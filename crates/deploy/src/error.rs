@@ -63,6 +63,30 @@ pub enum PathError {
         /// The reserved component.
         component: String,
     },
+    /// A component holds a control character (a newline, a tab, `DEL`, …).
+    #[error(
+        "{path:?} has the component {component:?}, which holds a control character: \
+         such names break listings, scripts and checkouts"
+    )]
+    ControlCharacter {
+        /// The path as given.
+        path: String,
+        /// The offending component.
+        component: String,
+    },
+    /// A component holds a character Windows forbids in file names.
+    #[error(
+        "{path:?} has the component `{component}`, which holds `{character}`: Windows \
+         forbids `<`, `>`, `\"`, `|`, `?` and `*` in file names"
+    )]
+    WindowsForbidden {
+        /// The path as given.
+        path: String,
+        /// The offending component.
+        component: String,
+        /// The forbidden character.
+        character: char,
+    },
     /// A component ends in `.` or a space.
     #[error(
         "{path:?} has the component `{component}`, which ends in a dot or a space that \
@@ -97,10 +121,11 @@ pub enum PathError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlanError {
-    /// Two entries name the same file, exactly or ignoring case.
+    /// Two entries name the same file, exactly, ignoring case, or after
+    /// Unicode normalisation (`café` composed and decomposed).
     #[error(
-        "`{first}` and `{second}` name the same file (paths are compared ignoring case, as \
-         macOS and Windows do): keep only one of them"
+        "`{first}` and `{second}` name the same file (paths are compared ignoring case and \
+         Unicode normalisation, as macOS and Windows do): keep only one of them"
     )]
     Duplicate {
         /// The entry already in the plan.

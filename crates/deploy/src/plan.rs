@@ -302,6 +302,56 @@ mod tests {
     }
 
     #[test]
+    fn rejects_names_equal_after_unicode_normalisation() {
+        // `café` composed (NFC) and decomposed (NFD): one file on macOS.
+        let mut plan = DeployPlan::new("r");
+        plan.add(p("docs/caf\u{e9}.md"), "x", None).unwrap();
+        let err = plan.add(p("docs/cafe\u{301}.md"), "y", None).unwrap_err();
+        assert!(matches!(err, PlanError::Duplicate { .. }), "{err:?}");
+        assert!(err.to_string().contains("Unicode normalisation"), "{err}");
+        // With case folding too, and for a directory needed by a file.
+        assert!(matches!(
+            plan.add(p("DOCS/CAFE\u{301}.MD"), "", None),
+            Err(PlanError::Duplicate { .. })
+        ));
+        assert!(matches!(
+            plan.add(p("docs/cafe\u{301}.md/x"), "", None),
+            Err(PlanError::FileDirConflict { .. })
+        ));
+        assert_eq!(plan.len(), 1);
+    }
+
+    proptest::proptest! {
+        /// Oracle: two spellings that differ only by normalisation form or
+        /// case name one file on macOS, so a plan holds at most one of them.
+        #[test]
+        fn every_normalisation_and_case_variant_collides(
+            name in "[a-zA-Z\u{e0}-\u{ff}\u{300}-\u{36f}\u{1e00}-\u{1eff}\u{ac00}-\u{ac10}]{1,12}",
+            variant in 0usize..4,
+        ) {
+            use unicode_normalization::UnicodeNormalization;
+            let Ok(first) = RelPath::new(&format!("d/x{name}")) else { return Ok(()) };
+            let other: String = match variant {
+                0 => first.as_str().nfd().collect(),
+                1 => first.as_str().nfc().collect(),
+                2 => first.as_str().to_uppercase().nfd().collect(),
+                _ => first.as_str().to_lowercase().nfc().collect(),
+            };
+            // Upper-casing may change more than case (`ß` → `SS`): compare
+            // only what the file systems would, skip the rest.
+            let Ok(second) = RelPath::new(&other) else { return Ok(()) };
+            proptest::prop_assume!(
+                other.to_lowercase().nfc().collect::<String>()
+                    == first.as_str().to_lowercase().nfc().collect::<String>()
+            );
+            let mut plan = DeployPlan::new("r");
+            plan.add(first, "a", None).unwrap();
+            let refused = matches!(plan.add(second, "b", None), Err(PlanError::Duplicate { .. }));
+            proptest::prop_assert!(refused, "{other:?}");
+        }
+    }
+
+    #[test]
     fn rejects_file_dir_conflicts_both_ways() {
         let mut plan = DeployPlan::new("r");
         plan.add(p("a/b"), "x", None).unwrap();

@@ -113,6 +113,14 @@ const REFUSED: &[&str] = &[
     ".stencil/deploy-journal",
     ".STENCIL/x",
     "./.stencil/deploy.lock",
+    ".claude/rules/nl\nx.md",
+    "tab\there.md",
+    "cr\r",
+    "del\u{7f}.md",
+    "esc\u{1b}[31m.md",
+    "q?*<>|.md",
+    "a/b*",
+    "x/\"quoted\"",
 ];
 
 #[test]
