@@ -677,3 +677,34 @@ fn undeploy_with_force_removes_modified_files_too() {
     assert_eq!(report.removed, ["edited.md"]);
     assert!(tree(&fx.project).is_empty());
 }
+
+/// Large projects are hashed on several threads: the states still come
+/// back in path order, each for its own file.
+#[test]
+fn status_of_a_large_project_keeps_every_file_in_order() {
+    let contents: Vec<(String, Vec<u8>)> = (0..700)
+        .map(|i| {
+            (
+                format!("d{}/f{i:04}.md", i / 50),
+                format!("file {i}\n").into_bytes(),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &[u8])> = contents
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_slice()))
+        .collect();
+    let fx = fixture(&files);
+    fx.deploy();
+    fx.write("d13/f0699.md", b"edited\n");
+    fs::remove_file(fx.project.join("d0/f0000.md")).unwrap();
+    let report = status(&fx.project, None).unwrap();
+    let states = &report.deployments[0].files;
+    assert_eq!(states.len(), 700);
+    assert!(states.windows(2).all(|w| w[0].path < w[1].path));
+    let state = |path: &str| states.iter().find(|f| f.path == path).unwrap().state;
+    assert_eq!(states[0].path, "d0/f0000.md");
+    assert_eq!(state("d0/f0000.md"), FileState::Deleted);
+    assert_eq!(state("d13/f0699.md"), FileState::Modified);
+    assert_eq!(report.count(FileState::Unchanged), 698);
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::lifecycle::LifecycleError;
 use crate::lifecycle::disk::{DiskReader, DiskState};
-use crate::lifecycle::record::{DeploymentRecord, Origin, read_records};
+use crate::lifecycle::record::{DeploymentRecord, Origin, RecordedFile, read_records};
 use crate::lifecycle::rendering::{record_options, record_secrets, render_both};
 use crate::lifecycle::revision::{sha256_hex, template_revision};
 use crate::store::{self, Catalog};
@@ -187,9 +187,44 @@ pub(crate) fn file_states(
     project: &Path,
     record: &DeploymentRecord,
 ) -> Result<Vec<FileStatus>, LifecycleError> {
+    // Reading and hashing is the whole cost; spread it over a few threads
+    // for large projects (each with its own reader), results in order.
+    let workers = if record.files.len() < 512 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+    };
+    let chunk = record.files.len().div_ceil(workers).max(1);
+    let parts: Vec<Result<Vec<FileStatus>, LifecycleError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = record
+            .files
+            .chunks(chunk)
+            .map(|files| scope.spawn(move || states_of(project, files)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(LifecycleError::io(
+                        "read",
+                        project.to_path_buf(),
+                        std::io::Error::other("a status worker panicked"),
+                    ))
+                })
+            })
+            .collect()
+    });
     let mut out = Vec::with_capacity(record.files.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
+fn states_of(project: &Path, files: &[RecordedFile]) -> Result<Vec<FileStatus>, LifecycleError> {
+    let mut out = Vec::with_capacity(files.len());
     let mut reader = DiskReader::new(project);
-    for file in &record.files {
+    for file in files {
         let state = if file.origin == Origin::Skipped {
             FileState::Unmanaged
         } else {
