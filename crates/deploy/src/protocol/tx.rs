@@ -1,5 +1,9 @@
 //! One deploy in progress, as named steps — recover, stage, journal,
 //! mkdirs, place, sync, commit — holding what its rollback needs.
+//!
+//! Over 600 lines since removal entries and post-commit pruning joined the
+//! steps: they share the transaction's state (lanes, the placed and removed
+//! lists its rollback walks) with the writes, so they stay beside them.
 
 use std::collections::BTreeSet;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
