@@ -56,6 +56,17 @@ pub enum Command {
     /// Write a template out as a Claude Code plugin directory (with a
     /// generated `.claude-plugin/plugin.json`).
     Export(ExportArgs),
+    /// Each deployment in DIR: every managed file unchanged, modified or
+    /// deleted, and whether the catalogue holds a newer revision.
+    Status(crate::commands::status::StatusArgs),
+    /// The local edits of managed files (or, with --upstream, what an
+    /// update would apply) as unified diffs.
+    Diff(crate::commands::diff::DiffArgs),
+    /// Bring a deployment up to the catalogue's revision, merging your
+    /// edits (exit 3 if conflicts were left).
+    Update(crate::commands::update::UpdateArgs),
+    /// Remove a deployment's unmodified files, empty directories and record.
+    Undeploy(crate::commands::undeploy::UndeployArgs),
     /// Undo (or finish) a deploy into DIR that was interrupted by a crash.
     /// Uses no catalogue.
     Recover {
@@ -326,10 +337,18 @@ pub struct DeployArgs {
     /// Leave unknown placeholders as they are, and list every one left.
     #[arg(long)]
     pub lenient: bool,
+    /// Deploy this template too, in the same transaction (each gets its own
+    /// record). Repeatable.
+    #[arg(long = "with", value_name = "TEMPLATE")]
+    pub with: Vec<String>,
+    /// A secret variable, `NAME=VALUE`: used like --var but never stored
+    /// (the record keeps only its name; update asks for it again). Repeatable.
+    #[arg(long = "secret", value_name = "NAME=VALUE", value_parser = parse_pair)]
+    pub secrets: Vec<(String, String)>,
 }
 
 /// Parses `NAME=VALUE` (the value may contain `=` and be empty).
-fn parse_pair(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("expected NAME=VALUE, got `{s}`")),

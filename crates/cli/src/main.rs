@@ -8,12 +8,14 @@
 //!
 //! Exit codes: 0 on success, 1 on any error (one line on stderr, starting
 //! with `error:`, and with `--json` one `{"error": {...}}` object on
-//! stdout), 2 on a usage error.
+//! stdout), 2 on a usage error, 3 when `status --check` finds
+//! something to attend to or `update` leaves (or aborts on) conflicts.
 
 mod args;
 mod commands;
 mod context;
 mod demo;
+mod exit;
 mod failure;
 mod output;
 
@@ -37,6 +39,15 @@ fn main() -> ExitCode {
     let ctx = Context::new(cli.catalog.clone(), cli.json);
     match run(&ctx, &cli.command) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<exit::NeedsAttention>().is_some() => {
+            match e
+                .downcast_ref::<exit::NeedsAttention>()
+                .map(|n| n.0.print(ctx.json))
+            {
+                Some(Ok(())) => ExitCode::from(exit::ATTENTION),
+                _ => ExitCode::FAILURE,
+            }
+        }
         Err(e) => {
             if ctx.json {
                 print_json(&error_json(&e));
@@ -85,6 +96,10 @@ fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Key(c) => commands::registry::run_key(c)?,
         Command::Publish(args) => commands::registry::run_publish(ctx, args)?,
         Command::Registry(c) => commands::registry::run(ctx, c)?,
+        Command::Status(args) => commands::status::run(ctx, args)?,
+        Command::Diff(args) => commands::diff::run(ctx, args)?,
+        Command::Update(args) => commands::update::run(ctx, args)?,
+        Command::Undeploy(args) => commands::undeploy::run(args)?,
         Command::Demo { dir } => demo::run(ctx, dir)?,
         Command::Render(args) => match commands::render::run(ctx, args)? {
             Rendered::Json(output) => output,

@@ -225,6 +225,18 @@ pub enum DeployError {
         /// The planned file.
         path: RelPath,
     },
+    /// A path does not hold what the plan expected of it (see
+    /// [`Expect`](crate::Expect)): it was edited, created or removed
+    /// between planning and placement. Nothing was changed.
+    #[error(
+        "`{path}` changed since the deploy was planned ({what}); nothing was changed: plan again"
+    )]
+    Changed {
+        /// The path.
+        path: RelPath,
+        /// What was found instead.
+        what: &'static str,
+    },
     /// The state directory is a symbolic link or not a directory.
     #[error(
         "`{}` is not a plain directory (perhaps a symbolic link): stencil keeps its lock and \

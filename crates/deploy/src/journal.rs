@@ -18,6 +18,10 @@ pub(crate) struct Journal {
     pub(crate) dirs: Vec<RelPath>,
     /// Files the deploy will place.
     pub(crate) files: Vec<JournalFile>,
+    /// Directories to remove after the commit if the removals left them
+    /// empty, deepest first. After the commit point the journal is kept
+    /// (renamed) until they are pruned, so recovery finishes the job.
+    pub(crate) prune: Vec<RelPath>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,9 +30,11 @@ pub(crate) struct JournalFile {
     pub(crate) lane: usize,
     /// The slot in the lane (`<index>`; a fallback backup is `<index>.old`).
     pub(crate) index: usize,
-    /// The staged file's inode number.
+    /// The staged file's inode number; for a removal, the removed file's.
     pub(crate) ino: u64,
     pub(crate) path: RelPath,
+    /// A removal: the file at `path` is moved to `<index>.old` in the lane.
+    pub(crate) remove: bool,
 }
 
 impl Journal {
@@ -42,8 +48,17 @@ impl Journal {
             escape_into(dir.as_str(), &mut out);
             out.push('\n');
         }
+        for dir in &self.prune {
+            out.push_str("prune ");
+            escape_into(dir.as_str(), &mut out);
+            out.push('\n');
+        }
         for file in &self.files {
-            out.push_str(&format!("file {} {} {} ", file.lane, file.index, file.ino));
+            let word = if file.remove { "remove" } else { "file" };
+            out.push_str(&format!(
+                "{word} {} {} {} ",
+                file.lane, file.index, file.ino
+            ));
             escape_into(file.path.as_str(), &mut out);
             out.push('\n');
         }
@@ -71,7 +86,8 @@ impl Journal {
                     journal.root_created = rest.parse().map_err(|_| bad(line))?;
                 }
                 "dir" => journal.dirs.push(path(rest)?),
-                "file" => {
+                "prune" => journal.prune.push(path(rest)?),
+                "file" | "remove" => {
                     let mut parts = rest.splitn(4, ' ');
                     let lane = parts.next().and_then(|s| s.parse().ok());
                     let index = parts.next().and_then(|s| s.parse().ok());
@@ -83,6 +99,7 @@ impl Journal {
                             index,
                             ino,
                             path: path(p)?,
+                            remove: word == "remove",
                         }),
                         _ => return Err(bad(line)),
                     }
@@ -104,7 +121,7 @@ fn bad(line: &str) -> String {
 
 fn path(escaped: &str) -> Result<RelPath, String> {
     let raw = unescape(escaped).ok_or_else(|| bad(escaped))?;
-    RelPath::new(&raw).map_err(|e| e.to_string())
+    RelPath::parse_stored(&raw).map_err(|e| e.to_string())
 }
 
 /// Percent-escape `%` and control characters, so that every record is one
@@ -148,15 +165,26 @@ mod tests {
         let j = Journal {
             root_created: 2,
             dirs: vec![RelPath::new("a b/100%").unwrap()],
-            files: vec![JournalFile {
-                lane: 1,
-                index: 7,
-                ino: 123456789,
-                path: RelPath::new("a b/100%/caf\u{e9} %41 #1.md").unwrap(),
-            }],
+            prune: vec![RelPath::new("gone/dir").unwrap()],
+            files: vec![
+                JournalFile {
+                    lane: 1,
+                    index: 7,
+                    ino: 123456789,
+                    path: RelPath::new("a b/100%/caf\u{e9} %41 #1.md").unwrap(),
+                    remove: false,
+                },
+                JournalFile {
+                    lane: 0,
+                    index: 8,
+                    ino: 5,
+                    path: RelPath::in_state_dir("deployments/x.json").unwrap(),
+                    remove: true,
+                },
+            ],
         };
         let text = j.encode();
-        assert_eq!(text.lines().count(), 5, "{text}");
+        assert_eq!(text.lines().count(), 7, "{text}");
         assert_eq!(Journal::decode(text.as_bytes()), Ok(j));
     }
 
@@ -166,6 +194,8 @@ mod tests {
         assert!(Journal::decode(good.as_bytes()).is_ok());
         assert!(Journal::decode(&good.as_bytes()[..good.len() - 4]).is_err());
         let evil = good.replace("file 0 1 2 a", "file 0 1 2 ../../etc/passwd");
+        assert!(Journal::decode(evil.as_bytes()).is_err());
+        let evil = good.replace("file 0 1 2 a", "remove 0 1 2 .stencil/deploy-staging/0");
         assert!(Journal::decode(evil.as_bytes()).is_err());
         let evil = good.replace("file 0 1 2 a", "dir /etc");
         assert!(Journal::decode(evil.as_bytes()).is_err());

@@ -137,6 +137,57 @@ impl RelPath {
         Ok(RelPath(normal))
     }
 
+    /// A path inside [`STATE_DIR`], for the files a caller keeps there
+    /// beside the deploy's own (the facade's deployment records and bases):
+    /// `rest` is validated like any path, and may not start with a name the
+    /// deploy protocol uses (anything beginning with `deploy-`, compared
+    /// ignoring case). Such entries are placed, journaled and rolled back
+    /// like any other.
+    ///
+    /// ```
+    /// use stencil_deploy::RelPath;
+    ///
+    /// let record = RelPath::in_state_dir("deployments/web.json")?;
+    /// assert_eq!(record.as_str(), ".stencil/deployments/web.json");
+    /// assert!(record.is_in_state_dir());
+    /// assert!(RelPath::in_state_dir("deploy-journal").is_err());
+    /// assert!(RelPath::in_state_dir("../x").is_err());
+    /// # Ok::<(), stencil_deploy::PathError>(())
+    /// ```
+    pub fn in_state_dir(rest: &str) -> Result<RelPath, PathError> {
+        let inner = RelPath::new(rest)?;
+        let first = inner.components().next().unwrap_or("");
+        if first
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("deploy-"))
+        {
+            return Err(PathError::StateDir {
+                path: format!("{STATE_DIR}/{rest}"),
+            });
+        }
+        Ok(RelPath(format!("{STATE_DIR}/{}", inner.0)))
+    }
+
+    /// Whether the path lies inside [`STATE_DIR`] (made by
+    /// [`in_state_dir`](Self::in_state_dir)).
+    pub fn is_in_state_dir(&self) -> bool {
+        self.0
+            .strip_prefix(STATE_DIR)
+            .is_some_and(|r| r.starts_with('/'))
+    }
+
+    /// Parses a path written by [`as_str`](Self::as_str): an ordinary path,
+    /// or one inside the state directory (journal lines hold both).
+    pub(crate) fn parse_stored(path: &str) -> Result<RelPath, PathError> {
+        match path
+            .strip_prefix(STATE_DIR)
+            .and_then(|r| r.strip_prefix('/'))
+        {
+            Some(rest) => RelPath::in_state_dir(rest),
+            None => RelPath::new(path),
+        }
+    }
+
     /// The normal form, components separated by `/`.
     pub fn as_str(&self) -> &str {
         &self.0

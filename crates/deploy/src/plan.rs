@@ -14,12 +14,32 @@ pub const DEFAULT_FILE_MODE: u32 = 0o644;
 /// [`DeployPlan::set_dir_mode`]. Applied exactly, regardless of the umask.
 pub const DEFAULT_DIR_MODE: u32 = 0o755;
 
+/// What an entry requires of the path it names when the deploy reaches
+/// it, checked by preflight and again at placement (see [`DeployPlan::add_expecting`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Expect {
+    /// Whatever is there, the [`OverwritePolicy`](crate::OverwritePolicy) decides.
+    #[default]
+    Policy,
+    /// Nothing may be there: a file that appears is [`DeployError::Changed`](crate::DeployError::Changed),
+    /// whatever the policy.
+    Absent,
+    /// A regular file holding exactly these bytes must be there; it is
+    /// replaced (or removed). Anything else is [`DeployError::Changed`](crate::DeployError::Changed).
+    Content(Vec<u8>),
+    /// Created if absent, left as it is if present, whatever the policy
+    /// (content-addressed files: one already there holds the same bytes).
+    KeepIfExists,
+}
+
 /// One file of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanEntry {
     path: RelPath,
     contents: Vec<u8>,
     mode: Option<u32>,
+    expect: Expect,
+    remove: bool,
 }
 
 impl PlanEntry {
@@ -36,6 +56,16 @@ impl PlanEntry {
     /// The mode as given, if any.
     pub fn mode(&self) -> Option<u32> {
         self.mode
+    }
+
+    /// What the entry requires of its path.
+    pub fn expect(&self) -> &Expect {
+        &self.expect
+    }
+
+    /// The entry removes its path instead of writing it.
+    pub fn is_removal(&self) -> bool {
+        self.remove
     }
 
     /// The permission bits the file gets: the given mode, else
@@ -71,6 +101,7 @@ pub struct DeployPlan {
     files: HashMap<String, usize>,
     /// Case-folded directory path → index of the first entry needing it.
     dirs: HashMap<String, usize>,
+    prune: bool,
     dir_mode: u32,
 }
 
@@ -83,6 +114,7 @@ impl DeployPlan {
             entries: Vec::new(),
             files: HashMap::new(),
             dirs: HashMap::new(),
+            prune: false,
             dir_mode: DEFAULT_DIR_MODE,
         }
     }
@@ -114,6 +146,71 @@ impl DeployPlan {
         path: RelPath,
         contents: impl Into<Vec<u8>>,
         mode: Option<u32>,
+    ) -> Result<&mut DeployPlan, PlanError> {
+        self.push(path, contents.into(), mode, Expect::Policy, false)
+    }
+
+    /// Add a file that is placed only if its path still holds what the
+    /// caller saw when planning (`expect`), so that a file edited or created
+    /// between planning and placement is never lost: preflight checks it,
+    /// and placement checks the replaced file again once it has been moved
+    /// aside (and puts it back and fails if it changed).
+    ///
+    /// The one window left: a process that already holds the old file open
+    /// and writes to it *in place* after the exchange writes into the
+    /// backup, which the commit removes. Editors that save by writing a new
+    /// file and renaming it over the old one are not affected.
+    pub fn add_expecting(
+        &mut self,
+        path: RelPath,
+        contents: impl Into<Vec<u8>>,
+        mode: Option<u32>,
+        expect: Expect,
+    ) -> Result<&mut DeployPlan, PlanError> {
+        self.push(path, contents.into(), mode, expect, false)
+    }
+
+    /// Remove the file at `path`, which must hold exactly `expected` (else
+    /// [`DeployError::Changed`](crate::DeployError::Changed) and nothing is
+    /// done). The removal is part of the transaction: the file is moved
+    /// into the staging area (the backup), put back on rollback or
+    /// recovery, and deleted only after the commit point. Directories left
+    /// empty by the removals are removed after the commit when
+    /// [`prune_empty_dirs`](Self::prune_empty_dirs) is set.
+    pub fn remove(
+        &mut self,
+        path: RelPath,
+        expected: impl Into<Vec<u8>>,
+    ) -> Result<&mut DeployPlan, PlanError> {
+        self.push(
+            path,
+            Vec::new(),
+            None,
+            Expect::Content(expected.into()),
+            true,
+        )
+    }
+
+    /// After the commit, remove the parent directories of removed files
+    /// that the removals left empty, deepest first, up to (not including)
+    /// the root. Best effort: a directory that cannot be removed is kept.
+    pub fn prune_empty_dirs(&mut self, yes: bool) -> &mut DeployPlan {
+        self.prune = yes;
+        self
+    }
+
+    /// Whether [`prune_empty_dirs`](Self::prune_empty_dirs) is set.
+    pub fn prunes_empty_dirs(&self) -> bool {
+        self.prune
+    }
+
+    fn push(
+        &mut self,
+        path: RelPath,
+        contents: Vec<u8>,
+        mode: Option<u32>,
+        expect: Expect,
+        remove: bool,
     ) -> Result<&mut DeployPlan, PlanError> {
         if let Some(m) = mode
             && m & !0o777 != 0
@@ -152,8 +249,10 @@ impl DeployPlan {
         self.files.insert(folded, index);
         self.entries.push(PlanEntry {
             path,
-            contents: contents.into(),
+            contents,
             mode,
+            expect,
+            remove,
         });
         Ok(self)
     }

@@ -22,6 +22,11 @@ pub struct DeployReport {
     pub skipped: Vec<RelPath>,
     /// Directories created under the root, parents before children.
     pub dirs_created: Vec<RelPath>,
+    /// Files removed by removal entries.
+    pub removed: Vec<RelPath>,
+    /// Directories left empty by the removals and removed after the commit
+    /// (with [`DeployPlan::prune_empty_dirs`](crate::DeployPlan::prune_empty_dirs)), deepest first.
+    pub dirs_removed: Vec<RelPath>,
     /// Whether the root itself (and perhaps some of its ancestors) was
     /// created.
     pub root_created: bool,
@@ -44,6 +49,8 @@ impl DeployReport {
             overwritten: Vec::new(),
             skipped: Vec::new(),
             dirs_created: Vec::new(),
+            removed: Vec::new(),
+            dirs_removed: Vec::new(),
             root_created: false,
             bytes: 0,
             elapsed: Duration::default(),
@@ -73,11 +80,15 @@ pub struct RecoveryReport {
     /// Directories at and above the root that the interrupted deploy had
     /// created, as a count from the root upwards.
     pub root_dirs_created: usize,
+    /// A deploy had passed its commit point but was killed before pruning
+    /// the directories its removals emptied; recovery pruned them (listed
+    /// in `dirs_removed`).
+    pub finished_commit: bool,
 }
 
 impl RecoveryReport {
     /// Whether nothing was found to recover.
     pub fn is_clean(&self) -> bool {
-        !self.rolled_back && !self.staging_removed
+        !self.rolled_back && !self.staging_removed && !self.finished_commit
     }
 }

@@ -1,5 +1,6 @@
-//! A child process deploying a few hundred files is killed with SIGKILL at
-//! a random moment; `recover` must then leave exactly the old tree or
+//! A child process deploying a few hundred files — writing, replacing,
+//! removing, and replacing a record in the state directory — is killed
+//! with SIGKILL at a random moment; `recover` must then leave exactly the old tree or
 //! exactly the new one, with no litter.
 //!
 //! The child is this very test binary, re-run with `--exact crash_child
@@ -15,15 +16,35 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use stencil_deploy::{
-    DeployEvent, DeployOptions, DeployPlan, Durability, OverwritePolicy, deploy, recover,
+    DeployEvent, DeployOptions, DeployPlan, Durability, Expect, OverwritePolicy, RelPath, deploy,
+    recover,
 };
 
 const FILES: usize = 200;
 const READY: &str = "STENCIL-CRASH-READY";
 const PLACING: &str = "STENCIL-CRASH-PLACING";
 
+/// Files the deploy removes, and the state-directory record it replaces:
+/// removals and state entries must survive a kill exactly like writes.
+const REMOVED: usize = 20;
+
 fn new_plan(root: &Path) -> DeployPlan {
-    spread_plan(root, FILES, 20, "new")
+    let mut plan = spread_plan(root, FILES, 20, "new");
+    for i in 0..REMOVED {
+        plan.remove(
+            RelPath::new(&format!("gone/g{i}.md")).unwrap(),
+            format!("to remove {i}"),
+        )
+        .unwrap();
+    }
+    plan.add_expecting(
+        RelPath::in_state_dir("deployments/t.json").unwrap(),
+        "record new\n",
+        None,
+        Expect::Content(b"record old\n".to_vec()),
+    )
+    .unwrap();
+    plan
 }
 
 /// Every fifth planned file exists with old content; so do a few others.
@@ -36,6 +57,10 @@ fn old_tree(root: &Path) {
         );
     }
     write(root, "unrelated/keep.md", "keep");
+    for i in 0..REMOVED {
+        write(root, &format!("gone/g{i}.md"), &format!("to remove {i}"));
+    }
+    write(root, ".stencil/deployments/t.json", "record old\n");
 }
 
 fn durability(trial: u64) -> Durability {

@@ -142,6 +142,10 @@ pub enum Error {
         /// The name as given.
         name: String,
     },
+    /// Reading or writing the project's deployment records failed, or a
+    /// path is claimed by another deployment.
+    #[error(transparent)]
+    Lifecycle(Box<crate::lifecycle::LifecycleError>),
     /// A custom profile root is not a safe relative path.
     #[error("profile root `{root}` is not allowed: {source}")]
     Profile {
@@ -176,5 +180,11 @@ impl fmt::Display for FilePart {
             FilePart::Path => "path",
             FilePart::Content => "content",
         })
+    }
+}
+
+impl From<crate::lifecycle::LifecycleError> for Error {
+    fn from(e: crate::lifecycle::LifecycleError) -> Self {
+        Error::Lifecycle(Box::new(e))
     }
 }

@@ -17,6 +17,9 @@
 //! `.codex/`, `.gemini/`, `.cursor/`, `.agents/`) tree, a Claude Code
 //! plugin or a plugin marketplace from disk into the catalogue; and
 //! [`export_plugin`]: a template written back out as a plugin.
+//! Every deploy also writes a deployment record into the project, and
+//! [`lifecycle`] works from it: `status`, `diff`, `update` (a three-way merge
+//! per file, in one atomic deploy) and `undeploy` (see `docs/lifecycle.md`).
 //!
 //! # Example
 //!
@@ -114,6 +117,7 @@ mod error;
 mod executable;
 mod export;
 pub mod import;
+pub mod lifecycle;
 pub mod packages;
 mod profile;
 mod spec;

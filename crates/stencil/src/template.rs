@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::deploy::{self, DeployOptions, DeployPlan, DeployReport, RelPath};
+use crate::deploy::{DeployOptions, DeployPlan, DeployReport, RelPath};
 use crate::render::{LeftPlaceholder, RenderOptions, Renderer, UnknownPolicy, Variables};
 use crate::spec::template_spec;
 use crate::store::{ArtifactKey, Catalog, Template};
@@ -21,6 +21,7 @@ pub struct TemplateDeployOptions {
     profile: PathProfile,
     lenient: bool,
     deploy: DeployOptions,
+    secrets: Vec<(String, String)>,
 }
 
 impl fmt::Debug for TemplateDeployOptions {
@@ -29,6 +30,10 @@ impl fmt::Debug for TemplateDeployOptions {
             .field("selection", &self.selection)
             .field("profile", &self.profile)
             .field("lenient", &self.lenient)
+            .field(
+                "secrets",
+                &self.secrets.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -69,6 +74,35 @@ impl TemplateDeployOptions {
         self.deploy = options;
         self
     }
+
+    /// A secret variable: rendered like any variable, but its value is
+    /// never written by stencil anywhere (the deployment record keeps only
+    /// its name, the rendered bases a `{{NAME}}` placeholder) and an update
+    /// asks for it again.
+    pub fn secret(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.secrets.push((name.into(), value.into()));
+        self
+    }
+
+    pub(crate) fn secrets(&self) -> &[(String, String)] {
+        &self.secrets
+    }
+
+    pub(crate) fn deploy_ref(&self) -> &DeployOptions {
+        &self.deploy
+    }
+
+    pub(crate) fn profile_ref(&self) -> &PathProfile {
+        &self.profile
+    }
+
+    pub(crate) fn selection_ref(&self) -> Option<&[String]> {
+        self.selection.as_deref()
+    }
+
+    pub(crate) fn is_lenient(&self) -> bool {
+        self.lenient
+    }
 }
 
 /// One file of a rendered template.
@@ -104,8 +138,15 @@ pub struct TemplateDeployReport {
     pub files: Vec<RenderedFileSummary>,
     /// Placeholders left by a lenient deploy, per file, in deploy order.
     pub left: Vec<(RelPath, LeftPlaceholder)>,
+    /// Skipped files that already held exactly the rendered content (the
+    /// other skipped files differ from it).
+    pub skipped_identical: Vec<RelPath>,
+    /// The template was already deployed here (its record was replaced):
+    /// skipped files that differ are better brought in with `update`.
+    pub redeployed: bool,
     /// The deploy crate's report: written, overwritten, skipped, directories,
-    /// bytes, elapsed.
+    /// bytes, elapsed. It speaks of the project's files only, not of the
+    /// record and bases written with them.
     pub deploy: DeployReport,
 }
 
@@ -264,34 +305,23 @@ where
     K: Into<String>,
     V: Into<String>,
 {
-    let project = project_root.as_ref().to_path_buf();
-    let loaded = catalog.load_template(template)?;
-    let vars = template_spec(&loaded)?.validate(variables)?;
-    let files = render_loaded(&loaded, &vars, options)?;
-    let mut plan = DeployPlan::new(&project);
-    let mut summaries = Vec::with_capacity(files.len());
-    let mut left = Vec::new();
-    for f in files {
-        left.extend(f.left.into_iter().map(|l| (f.path.clone(), l)));
-        summaries.push(RenderedFileSummary {
-            artifact: f.artifact,
-            path: f.path.clone(),
-            verbatim: f.verbatim,
-        });
-        plan.add(f.path, f.contents, f.mode)?;
-    }
-    let report = deploy::deploy(&plan, &options.deploy)?;
-    Ok(TemplateDeployReport {
-        template: loaded.name,
-        project,
-        files: summaries,
-        left,
-        deploy: report,
+    let mut reports = crate::lifecycle::deploy_templates(
+        catalog,
+        &[template],
+        project_root.as_ref(),
+        variables,
+        options,
+    )?;
+    reports.pop().ok_or_else(|| {
+        Error::from(crate::lifecycle::LifecycleError::NotDeployed {
+            project: project_root.as_ref().to_path_buf(),
+            template: Some(template.to_string()),
+        })
     })
 }
 
 /// Steps 3–5 on a loaded template: selection, order, profile, rendering.
-fn render_loaded(
+pub(crate) fn render_loaded(
     template: &Template,
     vars: &Variables,
     options: &TemplateDeployOptions,

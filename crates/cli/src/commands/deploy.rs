@@ -3,6 +3,7 @@
 use anyhow::{Error, Result};
 use serde::Serialize;
 use stencil::deploy::{DeployEvent, DeployOptions, Durability, OverwritePolicy, RelPath};
+use stencil::lifecycle::deploy_templates;
 use stencil::render::RenderError;
 use stencil::{FilePart, TemplateDeployOptions, TemplateDeployReport, deploy_template};
 
@@ -24,6 +25,10 @@ pub struct DeploySummary {
     pub written: Vec<String>,
     /// Files that existed and were left alone.
     pub skipped: Vec<String>,
+    /// Of those, the ones already holding exactly the rendered content.
+    pub skipped_identical: Vec<String>,
+    /// The template was already deployed here.
+    pub redeployed: bool,
     /// Files that existed and were replaced.
     pub overwritten: Vec<String>,
     /// Directories created, parents first.
@@ -75,6 +80,8 @@ impl DeploySummary {
             dry_run: d.dry_run,
             written: paths(&d.written),
             skipped: paths(&d.skipped),
+            skipped_identical: paths(&report.skipped_identical),
+            redeployed: report.redeployed,
             overwritten: paths(&d.overwritten),
             dirs_created: paths(&d.dirs_created),
             bytes: d.bytes,
@@ -125,13 +132,29 @@ impl DeploySummary {
                 line(verb, p);
             }
         }
+        let mut differing = 0;
         for p in &self.skipped {
-            line("skipped", &format!("{p} (exists; --overwrite replaces it)"));
+            if self.skipped_identical.contains(p) {
+                line("skipped", &format!("{p} (identical to the template)"));
+            } else {
+                differing += 1;
+                line(
+                    "skipped",
+                    &format!("{p} (exists and differs; --overwrite replaces it)"),
+                );
+            }
         }
         for l in &self.left {
             line(
                 "left",
                 &format!("{}:{}:{}: {}", l.file, l.line, l.column, l.placeholder),
+            );
+        }
+        if self.redeployed && differing > 0 {
+            out += &format!(
+                "  {differing} skipped file(s) differ from the template: `stencil update {}` \
+                 brings the template's changes in and keeps your edits\n",
+                self.project
             );
         }
         out
@@ -177,6 +200,34 @@ pub fn run(ctx: &Context, args: &DeployArgs) -> Result<Output> {
     }
     if !args.only.is_empty() {
         options = options.select(args.only.iter().cloned());
+    }
+    for (k, v) in &args.secrets {
+        options = options.secret(k.clone(), v.clone());
+    }
+    if !args.with.is_empty() {
+        let templates: Vec<&str> = std::iter::once(args.template.as_str())
+            .chain(args.with.iter().map(String::as_str))
+            .collect();
+        let result = deploy_templates(
+            &catalog,
+            &templates,
+            &args.dir,
+            args.vars.iter().cloned(),
+            &options,
+        );
+        bar.finish_and_clear();
+        let reports = result.map_err(|e| explain(e, &args.template))?;
+        let summaries: Vec<DeploySummary> =
+            reports.iter().map(DeploySummary::from_report).collect();
+        let mut human = String::new();
+        for summary in &summaries {
+            human += &summary.human(args.dry_run);
+            warn_left(&ctx.style, ctx.json, summary);
+        }
+        return Ok(Output::new(
+            serde_json::json!({ "deployments": summaries }),
+            human,
+        ));
     }
     let result = deploy_template(
         &catalog,

@@ -4,9 +4,13 @@
 pub mod artifact;
 pub mod collection;
 pub mod deploy;
+pub mod diff;
 pub mod export;
 pub mod import;
 pub mod recover;
 pub mod registry;
 pub mod render;
+pub mod status;
 pub mod template;
+pub mod undeploy;
+pub mod update;

@@ -440,7 +440,10 @@ fn deploy_writes_every_file_and_reports_json() -> TestResult {
         fs::read_to_string(env.path("app/.claude/skills/review/SKILL.md"))?,
         "---\ndescription: Review code\n---\nReview rocket.\n"
     );
-    assert!(!env.path("app/.stencil").exists());
+    // The deployment record, committed with the files; no deploy state left.
+    assert!(env.path("app/.stencil/deployments/svc.json").is_file());
+    assert!(!env.path("app/.stencil/deploy-journal").exists());
+    assert!(!env.path("app/.stencil/deploy-staging").exists());
     Ok(())
 }
 

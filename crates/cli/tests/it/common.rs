@@ -190,7 +190,8 @@ fn finish(mut cmd: Command, stdin: Option<&[u8]>) -> Run {
     }
 }
 
-/// Every file under `dir` (relative, sorted), not following links.
+/// Every file under `dir` (relative, sorted), not following links;
+/// stencil's state directory (deployment records and bases) left out.
 pub fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -208,6 +209,7 @@ pub fn files_under(dir: &Path) -> Vec<String> {
             }
         }
     }
+    out.retain(|p| !p.starts_with(".stencil/"));
     out.sort();
     out
 }

@@ -10,6 +10,7 @@ mod catalogue_paths;
 mod commands;
 mod failures;
 mod json_errors;
+mod lifecycle;
 mod new_user;
 mod plugins;
 mod postgres;

@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::error::DeployError;
 use crate::options::{DeployEvent, DeployOptions, OverwritePolicy};
 use crate::path::RelPath;
-use crate::plan::DeployPlan;
+use crate::plan::{DeployPlan, Expect, PlanEntry};
 use crate::report::DeployReport;
 use crate::sys::{self, Errno, Fs};
 
@@ -23,12 +23,17 @@ pub(super) enum Action {
     Create,
     /// A file (or link) is at the path: swap it out.
     Exchange,
-    /// A file is at the path and the policy says skip.
+    /// A file is at the path and the policy (or `KeepIfExists`) says skip.
     Skip,
+    /// A removal entry: move the file at the path into the staging area.
+    Remove,
 }
 
 pub(super) struct Preflight {
     pub(super) actions: Vec<Action>,
+    /// For each removal entry, the inode number of the file to remove (0
+    /// for other entries).
+    pub(super) inos: Vec<u64>,
     /// Missing directories, parents first.
     pub(super) dirs: Vec<RelPath>,
 }
@@ -64,12 +69,16 @@ pub(super) fn preflight(
         pa.cmp(pb).then(a.cmp(&b))
     });
     let mut actions = vec![Action::Create; entries.len()];
+    let mut inos = vec![0u64; entries.len()];
     let mut existing = Vec::new();
     let mut current: Option<(&str, OwnedFd)> = None;
     for i in order {
         let path = entries[i].path();
         let parent = path.parent_str();
         let (Some(root_fd), true) = (root_fd, exists.get(parent).copied().unwrap_or(false)) else {
+            if matches!(entries[i].expect(), Expect::Content(_)) {
+                return Err(changed(path, "it is gone"));
+            }
             continue;
         };
         if current.as_ref().map(|c| c.0) != Some(parent) {
@@ -79,10 +88,18 @@ pub(super) fn preflight(
             current = Some((parent, fd));
         }
         let Some((_, dir)) = &current else { continue };
+        let entry = &entries[i];
         match sys::lstat(dir.as_fd(), path.file_name()) {
+            Err(Errno::NOENT) if matches!(entry.expect(), Expect::Content(_)) => {
+                return Err(changed(path, "it is gone"));
+            }
             Err(Errno::NOENT) => {}
             Ok(meta) if meta.is_dir() => {
                 return Err(DeployError::IsADirectory { path: path.clone() });
+            }
+            Ok(meta) if !matches!(entry.expect(), Expect::Policy) => {
+                actions[i] = expected_action(dir.as_fd(), entry, meta.is_symlink())?;
+                inos[i] = meta.ino;
             }
             Ok(_) => {
                 actions[i] = match policy {
@@ -118,8 +135,47 @@ pub(super) fn preflight(
     });
     Ok(Preflight {
         actions,
+        inos,
         dirs: dirs.into_iter().map(|d| RelPath::from_normal(d)).collect(),
     })
+}
+
+/// The action for an entry with an expectation whose path holds a file
+/// (or link): the expectation must hold, else nothing is done.
+fn expected_action(
+    dir: BorrowedFd<'_>,
+    entry: &PlanEntry,
+    is_link: bool,
+) -> Result<Action, DeployError> {
+    let path = entry.path();
+    match entry.expect() {
+        Expect::Absent => Err(changed(path, "a file appeared there")),
+        Expect::KeepIfExists => Ok(Action::Skip),
+        Expect::Content(expected) => {
+            if is_link || !holds(dir, path.file_name(), expected) {
+                return Err(changed(path, "its content is not what was planned on"));
+            }
+            Ok(if entry.is_removal() {
+                Action::Remove
+            } else {
+                Action::Exchange
+            })
+        }
+        Expect::Policy => Ok(Action::Exchange),
+    }
+}
+
+/// Whether `dir/name` is a regular file (not reached through a link) with
+/// exactly `expected` as content.
+pub(super) fn holds(dir: BorrowedFd<'_>, name: &str, expected: &[u8]) -> bool {
+    sys::read_file(dir, name).is_ok_and(|bytes| bytes == expected)
+}
+
+pub(super) fn changed(path: &RelPath, what: &'static str) -> DeployError {
+    DeployError::Changed {
+        path: path.clone(),
+        what,
+    }
 }
 
 /// Whether directory `dir` exists (as a real directory, reached without
@@ -182,8 +238,9 @@ pub(super) fn dry_run(
             Action::Create => report.written.push(path),
             Action::Exchange => report.overwritten.push(path),
             Action::Skip => report.skipped.push(path),
+            Action::Remove => report.removed.push(path),
         }
-        if *action != Action::Skip {
+        if matches!(action, Action::Create | Action::Exchange) {
             report.bytes += entry.contents().len() as u64;
         }
     }
@@ -192,7 +249,11 @@ pub(super) fn dry_run(
 }
 
 pub(super) fn emit_planned(options: &DeployOptions, pre: &Preflight) {
-    let to_skip = pre.actions.iter().filter(|a| **a == Action::Skip).count();
+    let to_skip = pre
+        .actions
+        .iter()
+        .filter(|a| matches!(a, Action::Skip))
+        .count();
     options.emit(DeployEvent::Planned {
         files: pre.actions.len(),
         to_place: pre.actions.len() - to_skip,

@@ -6,6 +6,10 @@ use crate::path::STATE_DIR;
 
 /// Present from before the first placement until the commit point.
 pub(super) const JOURNAL: &str = "deploy-journal";
+/// The journal of a committed deploy that still has directories to prune:
+/// the commit point renames [`JOURNAL`] to this name, and it is removed
+/// once they are pruned (by the deploy, or by recovery after a crash).
+pub(super) const COMMITTED: &str = "deploy-committed";
 /// The journal being written, renamed to [`JOURNAL`] once complete.
 pub(super) const JOURNAL_TMP: &str = "deploy-journal.tmp";
 /// Staged files: one flat directory per staging thread ("lane", so that

@@ -1,5 +1,9 @@
 //! One deploy in progress, as named steps — recover, stage, journal,
 //! mkdirs, place, sync, commit — holding what its rollback needs.
+//!
+//! Over 600 lines since removal entries and post-commit pruning joined the
+//! steps: they share the transaction's state (lanes, the placed and removed
+//! lists its rollback walks) with the writes, so they stay beside them.
 
 use std::collections::BTreeSet;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -12,17 +16,17 @@ use crate::journal::{Journal, JournalFile};
 use crate::options::Step;
 use crate::options::{DeployEvent, DeployOptions, Durability, OverwritePolicy};
 use crate::path::{RelPath, STATE_DIR};
-use crate::plan::DeployPlan;
+use crate::plan::{DeployPlan, Expect};
 use crate::report::{DeployReport, RecoveryReport};
 use crate::sys::{self, Errno, Fs};
 
 use super::fail::{dir_error, failpoint, io, under};
 use super::lock::Lock;
-use super::preflight::{Action, Preflight, emit_planned, preflight};
+use super::preflight::{Action, Preflight, changed, emit_planned, holds, preflight};
 use super::root;
 use super::stage::{clear_staging, open_lanes, stage_files};
-use super::state::{JOURNAL, JOURNAL_TMP, STAGING, state_path};
-use super::undo::{recover_locked, undo_all};
+use super::state::{COMMITTED, JOURNAL, JOURNAL_TMP, STAGING, state_path};
+use super::undo::{prune_dirs, recover_locked, undo_all, undo_removals};
 
 /// How one placement ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +34,7 @@ enum Placed {
     Written,
     Overwritten,
     Skipped,
+    Removed,
 }
 
 /// What the stage step produced: which entries were staged, and where.
@@ -60,7 +65,14 @@ pub(super) struct Tx<'a> {
     /// Files placed so far: (lane, slot, inode of our file, path). The
     /// in-memory twin of the journal.
     placed: Vec<(usize, usize, u64, RelPath)>,
+    /// Files removed so far: (slot, inode of the removed file, path); each
+    /// sits in lane 0 as `<slot>.old` until the commit.
+    removed: Vec<(usize, u64, RelPath)>,
     created_dirs: Vec<RelPath>,
+    /// Directories to prune after the commit (journaled), deepest first.
+    prune: Vec<RelPath>,
+    /// Directories pruned after the commit.
+    pruned: Vec<RelPath>,
     committed: bool,
 }
 
@@ -84,7 +96,10 @@ impl<'a> Tx<'a> {
             stage: None,
             lanes: Vec::new(),
             placed: Vec::new(),
+            removed: Vec::new(),
             created_dirs: Vec::new(),
+            prune: Vec::new(),
+            pruned: Vec::new(),
             committed: false,
         }
     }
@@ -121,7 +136,9 @@ impl<'a> Tx<'a> {
         let outcomes = self.place_all(&pre, &staged, &mut touched)?;
         self.sync(&touched)?;
         self.commit()?;
-        Ok(self.report(&pre, outcomes, recovered, started))
+        let mut report = self.report(&pre, outcomes, recovered, started);
+        report.dirs_removed = std::mem::take(&mut self.pruned);
+        Ok(report)
     }
 
     /// Recover any interrupted earlier deploy, and record a root this
@@ -166,7 +183,7 @@ impl<'a> Tx<'a> {
             .map_err(|e| io("open", state_path(root, STAGING), e))?;
         let entries = self.plan.entries();
         let to_stage: Vec<usize> = (0..entries.len())
-            .filter(|&i| pre.actions[i] != Action::Skip)
+            .filter(|&i| matches!(pre.actions[i], Action::Create | Action::Exchange))
             .collect();
         let lanes = self.options.effective_workers(to_stage.len());
         let made = open_lanes(fs, root, stage.as_fd(), lanes, &mut self.lanes);
@@ -203,12 +220,22 @@ impl<'a> Tx<'a> {
                 index,
                 ino,
                 path: entries[index].path().clone(),
+                remove: false,
             })
+            .chain(removals(pre).map(|index| JournalFile {
+                lane: 0,
+                index,
+                ino: pre.inos[index],
+                path: entries[index].path().clone(),
+                remove: true,
+            }))
             .collect();
+        self.prune = prune_candidates(self.plan, pre);
         self.write_journal(&Journal {
             root_created: self.root_created,
             dirs: pre.dirs.clone(),
             files,
+            prune: self.prune.clone(),
         })?;
         if self.options.durability_mode() == Durability::Batch {
             sys::syncfs(self.root_fd.as_fd())
@@ -285,7 +312,7 @@ impl<'a> Tx<'a> {
             );
             pa.cmp(pb).then(a.0.cmp(&b.0))
         });
-        let total = order.len();
+        let total = order.len() + removals(pre).count();
         let mut current: Option<(&str, OwnedFd)> = None;
         for (done, &(index, lane, ino)) in order.iter().enumerate() {
             let path = entries[index].path();
@@ -311,7 +338,59 @@ impl<'a> Tx<'a> {
             });
             failpoint!(self.options, Step::AfterPlaced(done + 1));
         }
+        drop(current);
+        // Removals after the writes, so that their undo comes first.
+        let removing: Vec<usize> = removals(pre).collect();
+        for (k, index) in removing.into_iter().enumerate() {
+            let done = order.len() + k + 1;
+            let path = entries[index].path();
+            let parent = path.parent_str();
+            let root_fd = self.root_fd.as_fd();
+            let dir = fs
+                .open_dir(root_fd, parent)
+                .map_err(|e| dir_error(root_fd, root, path, parent, e))?;
+            touched.insert(parent);
+            self.remove(index, pre.inos[index], dir.as_fd(), path)?;
+            self.removed.push((index, pre.inos[index], path.clone()));
+            outcomes.push((index, Placed::Removed));
+            self.options.emit(DeployEvent::Placed { done, total, path });
+            failpoint!(self.options, Step::AfterPlaced(done));
+        }
         Ok(outcomes)
+    }
+
+    /// Move the file to remove into lane 0 as its backup, then check it is
+    /// still the one preflight saw with the expected content; if not, put
+    /// it back and refuse.
+    fn remove(
+        &self,
+        index: usize,
+        ino: u64,
+        dir: BorrowedFd<'_>,
+        path: &RelPath,
+    ) -> Result<(), DeployError> {
+        let (fs, root) = (self.fs, self.root);
+        let Some(stage) = self.lanes.first() else {
+            return Err(io("open", state_path(root, STAGING), Errno::BADF));
+        };
+        let stage = stage.as_fd();
+        let backup = format!("{index}.old");
+        match fs.place_new(dir, path.file_name(), stage, &backup) {
+            Ok(()) => {}
+            Err(Errno::NOENT) => return Err(changed(path, "it is gone")),
+            Err(e) => return Err(io("remove", under(root, path.as_str()), e)),
+        }
+        let same = sys::lstat(stage, &backup).is_ok_and(|m| m.ino == ino)
+            && match self.plan.entries()[index].expect() {
+                Expect::Content(expected) => holds(stage, &backup, expected),
+                _ => true,
+            };
+        if !same {
+            fs.place_new(stage, &backup, dir, path.file_name())
+                .map_err(|e| io("put back", under(root, path.as_str()), e))?;
+            return Err(changed(path, "it was edited since the deploy was planned"));
+        }
+        Ok(())
     }
 
     /// Make the renames durable before the commit.
@@ -341,8 +420,15 @@ impl<'a> Tx<'a> {
     /// backups and skipped slots — and the lock.
     fn commit(&mut self) -> Result<(), DeployError> {
         let root = self.root;
-        sys::unlink(self.state(), JOURNAL)
-            .map_err(|e| io("remove", state_path(root, JOURNAL), e))?;
+        if self.prune.is_empty() {
+            sys::unlink(self.state(), JOURNAL)
+                .map_err(|e| io("remove", state_path(root, JOURNAL), e))?;
+        } else {
+            // The commit point all the same (no journal any more), but the
+            // prune list survives a crash: recovery rolls forward.
+            sys::rename(self.state(), JOURNAL, COMMITTED)
+                .map_err(|e| io("commit", state_path(root, JOURNAL), e))?;
+        }
         self.committed = true;
         if self.options.durability_mode() != Durability::None {
             // An error here cannot be undone any more; the files are in
@@ -359,6 +445,11 @@ impl<'a> Tx<'a> {
             && clear_staging(self.fs, stage.as_fd(), DeployOptions::cleanup_workers()).is_ok()
         {
             let _ = sys::rmdir(self.state(), STAGING);
+        }
+        // Still under the lock, so no other deploy is creating files in them.
+        if !self.prune.is_empty() {
+            self.pruned = prune_dirs(self.fs, self.root_fd.as_fd(), &self.prune);
+            let _ = sys::unlink(self.state(), COMMITTED);
         }
         if let Some(lock) = self.lock.take() {
             lock.release(self.root_fd.as_fd(), true);
@@ -387,8 +478,9 @@ impl<'a> Tx<'a> {
                 Placed::Written => report.written.push(path),
                 Placed::Overwritten => report.overwritten.push(path),
                 Placed::Skipped => skipped[index] = true,
+                Placed::Removed => report.removed.push(path),
             }
-            if placed != Placed::Skipped {
+            if matches!(placed, Placed::Written | Placed::Overwritten) {
                 report.bytes += entries[index].contents().len() as u64;
             }
         }
@@ -421,9 +513,14 @@ impl<'a> Tx<'a> {
         let slot = index.to_string();
         let name = path.file_name();
         let target = || under(root, path.as_str());
+        let expect = self.plan.entries()[index].expect();
         if action == Action::Create {
             match fs.place_new(stage, &slot, dir, name) {
                 Ok(()) => return Ok(Placed::Written),
+                Err(Errno::EXIST) if *expect == Expect::KeepIfExists => return Ok(Placed::Skipped),
+                Err(Errno::EXIST) if *expect != Expect::Policy => {
+                    return Err(changed(path, "a file appeared there"));
+                }
                 // Something appeared since preflight. Let the policy decide,
                 // as it would have had it been there before.
                 Err(Errno::EXIST) => match self.options.overwrite_policy() {
@@ -442,6 +539,9 @@ impl<'a> Tx<'a> {
         let backup = format!("{index}.old");
         match fs.place_exchange(stage, &slot, &backup, dir, name) {
             Ok(()) => {}
+            Err(Errno::NOENT) if matches!(expect, Expect::Content(_)) => {
+                return Err(changed(path, "it is gone"));
+            }
             // The old file vanished since preflight: nothing to replace.
             Err(Errno::NOENT) => {
                 return match fs.place_new(stage, &slot, dir, name) {
@@ -468,6 +568,24 @@ impl<'a> Tx<'a> {
             fs.place_exchange(stage, &slot, &backup, dir, name)
                 .map_err(|e| io("restore", target(), e))?;
             return Err(DeployError::IsADirectory { path: path.clone() });
+        }
+        // Compare after the exchange, on the file that was swapped out: an
+        // edit made since preflight is caught, and the file put back.
+        if let Expect::Content(expected) = expect {
+            let old = if sys::lstat(stage, &backup).is_ok() {
+                &backup
+            } else {
+                &slot
+            };
+            if !holds(stage, old, expected) {
+                if old == &backup {
+                    fs.restore(stage, &backup, dir, name)
+                } else {
+                    fs.place_exchange(stage, &slot, &backup, dir, name)
+                }
+                .map_err(|e| io("restore", target(), e))?;
+                return Err(changed(path, "it was edited since the deploy was planned"));
+            }
         }
         Ok(Placed::Overwritten)
     }
@@ -524,8 +642,16 @@ impl<'a> Tx<'a> {
     pub(super) fn roll_back(&mut self, cause: DeployError) -> DeployError {
         let (fs, root) = (self.fs, self.root);
         let root_fd = self.root_fd.as_fd();
-        let mut failures = undo_all(fs, root_fd, &self.lanes, &self.placed, &self.created_dirs);
-        let undid = !self.placed.is_empty() || !self.created_dirs.is_empty();
+        let mut failures = undo_removals(fs, root_fd, &self.lanes, &self.removed);
+        failures.extend(undo_all(
+            fs,
+            root_fd,
+            &self.lanes,
+            &self.placed,
+            &self.created_dirs,
+        ));
+        let undid =
+            !self.placed.is_empty() || !self.created_dirs.is_empty() || !self.removed.is_empty();
         if failures.is_empty() && undid && self.options.durability_mode() != Durability::None {
             // After a flush error, never retry: report and keep the journal.
             if let Err(e) = sys::syncfs(root_fd) {
@@ -560,4 +686,34 @@ impl<'a> Tx<'a> {
         self.options.emit(DeployEvent::RolledBack);
         cause
     }
+}
+
+/// Plan indices of the removal entries, in plan order.
+fn removals(pre: &Preflight) -> impl Iterator<Item = usize> + '_ {
+    pre.actions
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| **a == Action::Remove)
+        .map(|(i, _)| i)
+}
+
+/// The parents of the removal entries and all their ancestors below the
+/// root, deepest first, when the plan prunes empty directories.
+fn prune_candidates(plan: &DeployPlan, pre: &Preflight) -> Vec<RelPath> {
+    if !plan.prunes_empty_dirs() {
+        return Vec::new();
+    }
+    let mut dirs: BTreeSet<&str> = BTreeSet::new();
+    for index in removals(pre) {
+        let mut p = plan.entries()[index].path().parent_str();
+        // The state directory itself is the lock's: it goes when the lock
+        // is released, if empty.
+        while !p.is_empty() && p != STATE_DIR {
+            dirs.insert(p);
+            p = p.rsplit_once('/').map_or("", |(parent, _)| parent);
+        }
+    }
+    let mut dirs: Vec<&str> = dirs.into_iter().collect();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.bytes().filter(|&b| b == b'/').count()));
+    dirs.into_iter().map(RelPath::from_normal).collect()
 }

@@ -14,7 +14,7 @@ use crate::sys::{self, Errno, Fs};
 
 use super::fail::io;
 use super::stage::{clear_staging, open_lane};
-use super::state::{JOURNAL, JOURNAL_TMP, STAGING, state_path};
+use super::state::{COMMITTED, JOURNAL, JOURNAL_TMP, STAGING, state_path};
 
 pub(super) enum Undone {
     Restored,
@@ -94,6 +94,48 @@ pub(super) fn undo_file(
     Ok(Some(Undone::Removed))
 }
 
+/// Undo a removal: if the removed file (identified by its inode number) is
+/// in the staging area, put it back at its path — never over a file that
+/// appeared there since (that is reported as a failure, and the journal
+/// kept). A removal that never happened needs nothing.
+pub(super) fn undo_remove(
+    fs: Fs,
+    root_fd: BorrowedFd<'_>,
+    stage: Option<BorrowedFd<'_>>,
+    index: usize,
+    ino: u64,
+    path: &RelPath,
+) -> Result<Option<Undone>, String> {
+    let failed = |what: &str, e: Errno| format!("`{path}`: {what} ({})", std::io::Error::from(e));
+    let Some(stage) = stage else { return Ok(None) };
+    let backup = format!("{index}.old");
+    match sys::lstat(stage, &backup) {
+        Ok(meta) if meta.ino == ino => {}
+        _ => return Ok(None),
+    }
+    let dir = fs
+        .open_dir(root_fd, path.parent_str())
+        .map_err(|e| failed("cannot open its directory to put the removed file back", e))?;
+    fs.place_new(stage, &backup, dir.as_fd(), path.file_name())
+        .map_err(|e| failed("cannot put the removed file back", e))?;
+    Ok(Some(Undone::Restored))
+}
+
+/// Undo the removals of a deploy in this process, newest first.
+pub(super) fn undo_removals(
+    fs: Fs,
+    root_fd: BorrowedFd<'_>,
+    lanes: &[OwnedFd],
+    removed: &[(usize, u64, RelPath)],
+) -> Vec<String> {
+    let stage = lanes.first().map(AsFd::as_fd);
+    removed
+        .iter()
+        .rev()
+        .filter_map(|(index, ino, path)| undo_remove(fs, root_fd, stage, *index, *ino, path).err())
+        .collect()
+}
+
 /// Remove a directory the deploy created, if it is still an empty
 /// directory. Returns whether it was removed.
 pub(super) fn remove_created_dir(
@@ -152,6 +194,17 @@ pub(super) fn recover_locked(
     };
     // A temporary journal was never renamed: nothing was placed after it.
     let _ = sys::unlink(state, JOURNAL_TMP);
+    // A committed deploy killed before pruning: finish it (roll forward).
+    // With a journal present, a stale one is only removed.
+    if let Ok(bytes) = sys::read_file(state, COMMITTED) {
+        if journal.is_none()
+            && let Ok(committed) = Journal::decode(&bytes)
+        {
+            report.dirs_removed = prune_dirs(fs, root_fd, &committed.prune);
+        }
+        sys::unlink(state, COMMITTED).map_err(|e| io("remove", state_path(root, COMMITTED), e))?;
+        report.finished_commit = true;
+    }
     let stage = match fs.open_dir(state, STAGING) {
         Ok(fd) => Some(fd),
         Err(Errno::NOENT) => None,
@@ -173,7 +226,12 @@ pub(super) fn recover_locked(
                 open_lane(fs, stage.as_fd(), file.lane).ok()
             });
             let lane = lane.as_ref().map(AsFd::as_fd);
-            match undo_file(fs, root_fd, lane, file.index, file.ino, &file.path) {
+            let undone = if file.remove {
+                undo_remove(fs, root_fd, lane, file.index, file.ino, &file.path)
+            } else {
+                undo_file(fs, root_fd, lane, file.index, file.ino, &file.path)
+            };
+            match undone {
                 Ok(Some(Undone::Restored)) => report.restored.push(file.path.clone()),
                 Ok(Some(Undone::Removed)) => report.removed.push(file.path.clone()),
                 Ok(None) => {}
@@ -210,4 +268,13 @@ pub(super) fn recover_locked(
         let _ = sys::fsync(state);
     }
     Ok(report)
+}
+
+/// Removes each of `dirs` (deepest first) if it is an empty directory,
+/// reached beneath the root without links. Best effort; returns those removed.
+pub(super) fn prune_dirs(fs: Fs, root_fd: BorrowedFd<'_>, dirs: &[RelPath]) -> Vec<RelPath> {
+    dirs.iter()
+        .filter(|dir| matches!(remove_created_dir(fs, root_fd, dir), Ok(true)))
+        .cloned()
+        .collect()
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use stencil_deploy::{DeployPlan, RelPath};
+use stencil_deploy::{DeployPlan, Expect, RelPath};
 
 /// One node of a tree, as a reader would see it (links not followed).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,8 +107,17 @@ pub fn expected_after(before: &Snapshot, plan: &DeployPlan, overwrite: bool) -> 
     let mut after = before.clone();
     for entry in plan.entries() {
         let rel = entry.path().as_path().to_path_buf();
+        if entry.is_removal() {
+            after.remove(&rel);
+            continue;
+        }
         let exists = before.contains_key(&rel);
-        if exists && !overwrite {
+        let replaces = match entry.expect() {
+            Expect::Policy => overwrite,
+            Expect::KeepIfExists => false,
+            _ => true,
+        };
+        if exists && !replaces {
             continue;
         }
         let mut dir = rel.parent();

@@ -13,6 +13,14 @@ use stencil::{
 };
 
 /// Every regular file under `root`, relative path → contents.
+/// The project's own files: the snapshot without stencil's state
+/// directory (the deployment record and bases every deploy writes).
+fn project_files(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = snapshot(root);
+    files.retain(|path, _| !path.starts_with(".stencil/"));
+    files
+}
+
 fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         let Ok(entries) = fs::read_dir(dir) else {
@@ -85,7 +93,7 @@ fn acceptance_case_writes_every_file_with_no_placeholder_left() {
     .unwrap();
     assert_eq!(report.deploy.written.len(), 10);
     assert!(report.deploy.skipped.is_empty() && report.deploy.overwritten.is_empty());
-    let files = snapshot(&project);
+    let files = project_files(&project);
     assert_eq!(files.len(), 10);
     for (path, content) in &files {
         let text = String::from_utf8(content.clone()).unwrap();
@@ -282,7 +290,7 @@ fn profile_rewrites_known_roots() {
     let project = dir.path().join("project");
     let options = TemplateDeployOptions::new().profile(PathProfile::Codex);
     deploy_template(&catalog, "t", &project, VARS, &options).unwrap();
-    let files = snapshot(&project);
+    let files = project_files(&project);
     assert_eq!(
         files.keys().collect::<Vec<_>>(),
         [".codex/rules/api.md", "CLAUDE.md"]

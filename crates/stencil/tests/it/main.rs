@@ -2,6 +2,8 @@
 //! instead of one per file), each concern a module.
 
 mod deploy_template;
+mod lifecycle;
+mod merge_model;
 mod plugins;
 mod real_tree;
 mod registry;

@@ -45,7 +45,8 @@ pub fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// Every regular file under `root` (symlinks not followed), as sorted
-/// `/`-separated relative paths.
+/// `/`-separated relative paths; stencil's state directory (the deployment
+/// record and bases) left out.
 pub fn files_under(root: &Path) -> Vec<String> {
     fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
         let Ok(entries) = fs::read_dir(dir) else {
@@ -63,6 +64,7 @@ pub fn files_under(root: &Path) -> Vec<String> {
     }
     let mut out = Vec::new();
     walk(root, root, &mut out);
+    out.retain(|p| !p.starts_with(".stencil/"));
     out.sort();
     out
 }

@@ -1,0 +1,379 @@
+//! Deploying one or several templates with their records: the files, each
+//! template's record and the rendered bases are entries of one deploy
+//! plan, so they commit (or roll back) together.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+use crate::deploy::{self, DeployPlan, Expect, OverwritePolicy, RelPath};
+use crate::lifecycle::LifecycleError;
+use crate::lifecycle::commit::{StateEntries, strip_state};
+use crate::lifecycle::disk::{DiskReader, DiskState};
+use crate::lifecycle::record::{
+    DeploymentRecord, FileKind, Origin, RecordSource, RecordedArtifact, RecordedFile,
+    SCHEMA_VERSION, read_record, read_records,
+};
+use crate::lifecycle::rendering::render_both;
+use crate::lifecycle::revision::{artifact_digest, sha256_hex, template_revision};
+use crate::render::Renderer;
+use crate::spec::template_spec;
+use crate::store::{Catalog, Template};
+use crate::{
+    Error, RenderedFile, RenderedFileSummary, TemplateDeployOptions, TemplateDeployReport,
+};
+
+/// The stencil version written into records.
+pub(crate) const STENCIL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Deploys several templates into `project` together, in one atomic
+/// transaction: all their files, and one deployment record per template,
+/// commit together or not at all.
+///
+/// Each template receives the variables it declares among `variables`
+/// (a name none declares is an error). A path claimed by two of them, or
+/// by a deployment already in the project, is
+/// [`LifecycleError::Claimed`], reported before anything is written.
+/// Returns one report per template, in the order given; each one's
+/// `deploy` lists that template's files (the byte and directory counts are
+/// the whole transaction's).
+///
+/// # Errors
+///
+/// As [`deploy_template`](crate::deploy_template), plus claims.
+pub fn deploy_templates<I, K, V>(
+    catalog: &Catalog,
+    templates: &[&str],
+    project_root: impl AsRef<Path>,
+    variables: I,
+    options: &TemplateDeployOptions,
+) -> Result<Vec<TemplateDeployReport>, Error>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: Into<String>,
+    V: Into<String>,
+{
+    let given = variables
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    deploy_many(catalog, templates, project_root.as_ref(), given, options)
+}
+
+/// Deploys `templates` into `project` in one transaction, each with its
+/// record. `given` are the ordinary variables; each template receives those
+/// it declares (a name no template declares is an error, as in a single
+/// deploy). Secrets come from `options`.
+pub(crate) fn deploy_many(
+    catalog: &Catalog,
+    templates: &[&str],
+    project: &Path,
+    given: Vec<(String, String)>,
+    options: &TemplateDeployOptions,
+) -> Result<Vec<TemplateDeployReport>, Error> {
+    let loaded: Vec<Template> = templates
+        .iter()
+        .map(|t| catalog.load_template(t))
+        .collect::<Result<_, _>>()?;
+    let existing = read_records(project)?;
+    let deploying: BTreeSet<&str> = loaded.iter().map(|t| t.name.as_str()).collect();
+    // Paths already claimed by deployments not being redeployed now.
+    let mut claims: HashMap<String, String> = HashMap::new();
+    for record in existing
+        .iter()
+        .filter(|r| !deploying.contains(r.template.as_str()))
+    {
+        for file in &record.files {
+            claims.insert(fold(&file.path), record.template.clone());
+        }
+    }
+    let mut plan = DeployPlan::new(project);
+    let mut state = StateEntries::default();
+    let mut reader = DiskReader::new(project);
+    let mut pending = Vec::with_capacity(loaded.len());
+    let secret_values: BTreeMap<String, Option<String>> = options
+        .secrets()
+        .iter()
+        .map(|(k, v)| (k.clone(), Some(v.clone())))
+        .collect();
+    for template in &loaded {
+        let spec = template_spec(template)?;
+        let own: Vec<(String, String)> = if loaded.len() == 1 {
+            given.clone()
+        } else {
+            let declared: BTreeSet<&str> = spec.declared().collect();
+            given
+                .iter()
+                .filter(|(k, _)| declared.contains(k.as_str()))
+                .cloned()
+                .collect()
+        };
+        let secrets: BTreeMap<String, Option<String>> = secret_values
+            .iter()
+            .filter(|(k, _)| loaded.len() == 1 || spec.declared().any(|d| d == k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        // Validation first, so errors (duplicates, unknown names) read as
+        // in any deploy; secrets count as given.
+        spec.validate(
+            own.iter().cloned().chain(
+                secrets
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())),
+            ),
+        )?;
+        let plain: BTreeMap<String, String> = own.into_iter().collect();
+        let renders = render_both(template, &plain, &secrets, options)?;
+        let old = read_record(project, &template.name)?;
+        let mut files = Vec::new();
+        let mut summaries = Vec::new();
+        let mut left = Vec::new();
+        let mut identical = Vec::new();
+        let mut not_placed = Vec::new();
+        for (disk, masked) in renders.disk().iter().zip(&renders.masked) {
+            let folded = fold(disk.path.as_str());
+            if let Some(owner) = claims.insert(folded, template.name.clone()) {
+                return Err(LifecycleError::Claimed {
+                    path: disk.path.to_string(),
+                    owner,
+                    template: template.name.clone(),
+                }
+                .into());
+            }
+            left.extend(disk.left.iter().cloned().map(|l| (disk.path.clone(), l)));
+            summaries.push(RenderedFileSummary {
+                artifact: disk.artifact.clone(),
+                path: disk.path.clone(),
+                verbatim: disk.verbatim,
+            });
+            let previous = old.as_ref().and_then(|(r, _)| r.file(disk.path.as_str()));
+            let on_disk = reader.read(disk.path.as_str())?;
+            let (origin, keep_previous) = plan_file(
+                &mut plan,
+                disk,
+                on_disk,
+                previous.map(|p| p.origin),
+                options.deploy_ref().overwrite_policy(),
+                &mut identical,
+                &mut not_placed,
+            )?;
+            if keep_previous && let Some(p) = previous {
+                // A redeploy that skips its own modified file keeps the
+                // recorded base, so a later update still sees the user's edit.
+                files.push(p.clone());
+                continue;
+            }
+            let kind = file_kind(disk);
+            let base = kind.is_text().then(|| sha256_hex(&masked.contents));
+            if let Some(key) = &base {
+                state.add_base(&mut plan, key, &masked.contents)?;
+            }
+            files.push(RecordedFile {
+                path: disk.path.to_string(),
+                artifact: disk.artifact.to_string(),
+                source: disk.stored_path.clone(),
+                sha256: sha256_hex(&disk.contents),
+                size: disk.contents.len() as u64,
+                mode: disk.mode.unwrap_or(deploy::DEFAULT_FILE_MODE),
+                kind,
+                origin,
+                base,
+                deleted: false,
+            });
+        }
+        // Files a redeploy no longer renders stay managed until an update
+        // decides about them.
+        if let Some((old, _)) = &old {
+            let now: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+            let stale: Vec<RecordedFile> = old
+                .files
+                .iter()
+                .filter(|f| !now.contains(f.path.as_str()))
+                .cloned()
+                .collect();
+            files.extend(stale);
+        }
+        let secret_names = secrets.keys().cloned().collect();
+        let mut record = new_record(template, options, renders.variables, secret_names, files);
+        record.normalize();
+        state.add_record(&mut plan, &record, old.as_ref().map(|(_, b)| b.as_slice()))?;
+        pending.push((
+            template.name.clone(),
+            summaries,
+            left,
+            identical,
+            not_placed,
+            old.is_some(),
+        ));
+    }
+    if loaded.len() > 1 {
+        let given_names: BTreeSet<&str> = given
+            .iter()
+            .chain(options.secrets())
+            .map(|(k, _)| k.as_str())
+            .collect();
+        let mut allowed: BTreeSet<String> = BTreeSet::new();
+        for t in &loaded {
+            allowed.extend(template_spec(t)?.declared().map(str::to_string));
+        }
+        let unused: Vec<String> = given_names
+            .into_iter()
+            .filter(|n| !allowed.contains(*n))
+            .map(str::to_string)
+            .collect();
+        if !unused.is_empty() {
+            return Err(crate::render::RenderError::NotAllowed {
+                names: unused,
+                allowed: allowed.into_iter().collect(),
+            }
+            .into());
+        }
+    }
+    let mut report = deploy::deploy(&plan, options.deploy_ref())?;
+    strip_state(&mut report, &plan);
+    let skipped_extra: Vec<RelPath> = pending.iter().flat_map(|p| p.4.iter().cloned()).collect();
+    report.skipped.extend(skipped_extra);
+    report.skipped.sort();
+    report.skipped.dedup();
+    let single = pending.len() == 1;
+    Ok(pending
+        .into_iter()
+        .map(|(template, files, left, identical, _, redeployed)| {
+            let mut own = report.clone();
+            if !single {
+                let mine: BTreeSet<&RelPath> = files.iter().map(|f| &f.path).collect();
+                own.written.retain(|p| mine.contains(p));
+                own.overwritten.retain(|p| mine.contains(p));
+                own.skipped.retain(|p| mine.contains(p));
+            }
+            TemplateDeployReport {
+                template,
+                project: project.to_path_buf(),
+                files,
+                left,
+                skipped_identical: identical,
+                redeployed,
+                deploy: own,
+            }
+        })
+        .collect())
+}
+
+/// Adds one rendered file to the plan according to what is on disk, and
+/// says what the record should call it. Returns `(origin, keep_previous)`.
+fn plan_file(
+    plan: &mut DeployPlan,
+    file: &RenderedFile,
+    on_disk: DiskState,
+    previous: Option<Origin>,
+    policy: OverwritePolicy,
+    identical: &mut Vec<RelPath>,
+    not_placed: &mut Vec<RelPath>,
+) -> Result<(Origin, bool), Error> {
+    let path = file.path.clone();
+    let contents = file.contents.clone();
+    Ok(match on_disk {
+        DiskState::Missing => {
+            plan.add_expecting(path, contents, file.mode, Expect::Absent)?;
+            (Origin::Created, false)
+        }
+        // Identical already: nothing to place under skip. (Overwrite still
+        // replaces it, as it always has: the mode may differ; and fail still
+        // refuses any existing file, as documented.)
+        DiskState::File { bytes, .. }
+            if bytes == file.contents && policy == OverwritePolicy::Skip =>
+        {
+            identical.push(path.clone());
+            not_placed.push(path);
+            (previous.unwrap_or(Origin::Adopted), false)
+        }
+        DiskState::File { bytes, .. } => match policy {
+            OverwritePolicy::Overwrite => {
+                // A file that already held the rendered bytes was the
+                // user's before: adopted, so undeploy leaves it.
+                let fresh = if bytes == file.contents {
+                    Origin::Adopted
+                } else {
+                    Origin::Overwritten
+                };
+                plan.add_expecting(path, contents, file.mode, Expect::Content(bytes))?;
+                (
+                    match previous {
+                        Some(Origin::Skipped) | None => fresh,
+                        Some(o) => o,
+                    },
+                    false,
+                )
+            }
+            // Left out of the plan: nothing is placed, so nothing can race.
+            OverwritePolicy::Skip => {
+                not_placed.push(path);
+                (Origin::Skipped, previous.is_some())
+            }
+            // Fail (and any policy added later): the deploy refuses, naming
+            // every existing file at once.
+            _ => {
+                plan.add_expecting(path, contents, file.mode, Expect::Policy)?;
+                (Origin::Overwritten, false)
+            }
+        },
+        // A link or a directory: the deploy's own rules decide (a link is
+        // an existing file, a directory an error).
+        DiskState::NotAFile => {
+            plan.add_expecting(path, contents, file.mode, Expect::Policy)?;
+            let origin = match policy {
+                OverwritePolicy::Skip => Origin::Skipped,
+                _ => Origin::Overwritten,
+            };
+            (
+                origin,
+                policy == OverwritePolicy::Skip && previous.is_some(),
+            )
+        }
+    })
+}
+
+pub(crate) fn file_kind(file: &RenderedFile) -> FileKind {
+    if Renderer::is_binary(&file.contents) {
+        FileKind::Binary
+    } else if file.verbatim {
+        FileKind::Verbatim
+    } else {
+        FileKind::Text
+    }
+}
+
+pub(crate) fn new_record(
+    template: &Template,
+    options: &TemplateDeployOptions,
+    variables: BTreeMap<String, String>,
+    secrets: Vec<String>,
+    files: Vec<RecordedFile>,
+) -> DeploymentRecord {
+    DeploymentRecord {
+        schema: SCHEMA_VERSION,
+        stencil_version: STENCIL_VERSION.to_string(),
+        template: template.name.clone(),
+        revision: template_revision(template),
+        source: RecordSource::Catalog,
+        profile: options.profile_ref().to_string(),
+        selection: options.selection_ref().map(<[String]>::to_vec),
+        lenient: options.is_lenient(),
+        variables,
+        secrets,
+        artifacts: template
+            .entities
+            .iter()
+            .map(|e| RecordedArtifact {
+                key: e.artifact.to_string(),
+                digest: artifact_digest(e),
+            })
+            .collect(),
+        files,
+    }
+}
+
+/// Case folding for claims, as the deploy plan folds paths: two
+/// deployments may not own `README.md` and `readme.md`.
+fn fold(path: &str) -> String {
+    path.to_lowercase()
+}
