@@ -76,20 +76,20 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod deploy;
 mod error;
 mod journal;
 mod options;
 mod path;
 mod plan;
+mod protocol;
 mod report;
 mod sys;
 
-pub use crate::deploy::{deploy, recover};
 pub use crate::error::{DeployError, PathError, PlanError};
 pub use crate::options::{DeployEvent, DeployObserver, DeployOptions, Durability, OverwritePolicy};
 #[cfg(feature = "failpoints")]
 pub use crate::options::{FailAction, Failpoint, Step};
 pub use crate::path::{RelPath, STATE_DIR};
 pub use crate::plan::{DEFAULT_FILE_MODE, DeployPlan, PlanEntry};
+pub use crate::protocol::{deploy, recover};
 pub use crate::report::{DeployReport, RecoveryReport};

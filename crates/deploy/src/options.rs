@@ -10,6 +10,7 @@ use crate::report::RecoveryReport;
 /// planned path counts as an existing file and is never followed; a
 /// directory there is always an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum OverwritePolicy {
     /// Leave existing files untouched and report them as skipped.
     #[default]
@@ -31,6 +32,7 @@ pub enum OverwritePolicy {
 /// 1.4–3.9 s for a 7-file deploy while another process was writing).
 /// `PerFile` flushes only the deploy's own files and directories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Durability {
     /// No flush: fastest, and enough when only the process can die.
     #[default]
@@ -69,6 +71,7 @@ pub enum Step {
 /// What an armed failpoint does when its step is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg(feature = "failpoints")]
+#[non_exhaustive]
 pub enum FailAction {
     /// Return an error, as a failed system call would: the deploy rolls back.
     Error,
@@ -240,7 +243,7 @@ impl DeployOptions {
     }
 
     /// The number of staging threads that will be used for `files` files.
-    pub fn effective_workers(&self, files: usize) -> usize {
+    pub(crate) fn effective_workers(&self, files: usize) -> usize {
         // A thread costs more than writing a few small files.
         self.workers.min(files.div_ceil(32)).max(1)
     }

@@ -154,11 +154,6 @@ impl DeployPlan {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
-
-    /// The total size of all contents, in bytes.
-    pub fn total_bytes(&self) -> u64 {
-        self.entries.iter().map(|e| e.contents.len() as u64).sum()
-    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,24 @@ pub struct DeployReport {
     pub recovered: Option<RecoveryReport>,
 }
 
+impl DeployReport {
+    /// A report of nothing done yet.
+    pub(crate) fn empty(root: PathBuf, dry_run: bool) -> DeployReport {
+        DeployReport {
+            root,
+            written: Vec::new(),
+            overwritten: Vec::new(),
+            skipped: Vec::new(),
+            dirs_created: Vec::new(),
+            root_created: false,
+            bytes: 0,
+            elapsed: Duration::default(),
+            dry_run,
+            recovered: None,
+        }
+    }
+}
+
 /// What [`recover`](crate::recover) found and repaired.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]

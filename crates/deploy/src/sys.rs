@@ -1,6 +1,12 @@
 //! The few system calls the protocol needs, each refusing to follow a
 //! symbolic link, with a portable fallback where Linux's fast path is
 //! missing.
+//!
+//! This is the one interface between the protocol (`protocol/`) and the
+//! operating system: nothing under `protocol/` calls `rustix` or names one
+//! of its types except through this module (`Errno` is re-exported here,
+//! file metadata is reduced to [`Meta`]), so a port to another platform
+//! replaces this file and nothing else.
 
 use std::ffi::CString;
 use std::fs::File;
@@ -9,7 +15,8 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags, ResolveFlags};
-use rustix::io::Errno;
+/// The error of every call here: an OS error number.
+pub(crate) use rustix::io::Errno;
 
 /// Directory handles are opened readable (so they can be `fsync`ed) and
 /// never through a link.
@@ -137,13 +144,44 @@ impl Fs {
     }
 }
 
-/// `lstat` relative to a directory handle.
-pub(crate) fn lstat(dir: BorrowedFd<'_>, name: &str) -> Result<rfs::Stat, Errno> {
-    rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
+/// What the protocol needs to know about a directory entry: which file it
+/// is (device and inode number) and what kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Meta {
+    pub(crate) dev: u64,
+    pub(crate) ino: u64,
+    kind: FileType,
 }
 
-pub(crate) fn is_dir(stat: &rfs::Stat) -> bool {
-    FileType::from_raw_mode(stat.st_mode) == FileType::Directory
+impl Meta {
+    fn of(stat: &rfs::Stat) -> Meta {
+        Meta {
+            // `st_dev` is not `u64` on every libc target.
+            #[allow(clippy::useless_conversion)]
+            dev: u64::from(stat.st_dev),
+            #[allow(clippy::useless_conversion)]
+            ino: u64::from(stat.st_ino),
+            kind: FileType::from_raw_mode(stat.st_mode),
+        }
+    }
+
+    pub(crate) fn is_dir(&self) -> bool {
+        self.kind == FileType::Directory
+    }
+
+    pub(crate) fn is_symlink(&self) -> bool {
+        self.kind == FileType::Symlink
+    }
+}
+
+/// `lstat` relative to a directory handle.
+pub(crate) fn lstat(dir: BorrowedFd<'_>, name: &str) -> Result<Meta, Errno> {
+    rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).map(|s| Meta::of(&s))
+}
+
+/// Take an exclusive advisory lock on `file` (`flock`), waiting for it.
+pub(crate) fn lock(file: &File) -> std::io::Result<()> {
+    file.lock()
 }
 
 pub(crate) fn mkdir(dir: BorrowedFd<'_>, name: &str, mode: u32) -> Result<(), Errno> {
@@ -223,8 +261,8 @@ pub(crate) fn syncfs(fd: impl AsFd) -> Result<(), Errno> {
     rfs::syncfs(fd)
 }
 
-pub(crate) fn fstat(fd: impl AsFd) -> Result<rfs::Stat, Errno> {
-    rfs::fstat(fd)
+pub(crate) fn fstat(fd: impl AsFd) -> Result<Meta, Errno> {
+    rfs::fstat(fd).map(|s| Meta::of(&s))
 }
 
 /// Open `path` (absolute or relative to the working directory) as a

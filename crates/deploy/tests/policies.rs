@@ -142,6 +142,8 @@ fn a_link_at_the_leaf_counts_as_existing_and_is_never_followed() {
                 assert!(matches!(result, Err(DeployError::AlreadyExists { .. })));
                 assert_eq!(snapshot(&root), before);
             }
+            // The enum is `#[non_exhaustive]`: a new policy needs its case here.
+            other => panic!("no expectation written for {other:?}"),
         }
     }
 }

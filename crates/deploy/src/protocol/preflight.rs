@@ -1,0 +1,202 @@
+//! Preflight: every planned path checked against the disk, reading only,
+//! without following links — and the dry run, which is a preflight
+//! reported.
+
+use std::collections::HashMap;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+use std::time::Instant;
+
+use crate::error::DeployError;
+use crate::options::{DeployEvent, DeployOptions, OverwritePolicy};
+use crate::path::RelPath;
+use crate::plan::DeployPlan;
+use crate::report::DeployReport;
+use crate::sys::{self, Errno, Fs};
+
+use super::fail::{dir_error, io, under};
+
+/// What preflight decided for one entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Action {
+    /// Nothing is at the path: place with no-replace.
+    Create,
+    /// A file (or link) is at the path: swap it out.
+    Exchange,
+    /// A file is at the path and the policy says skip.
+    Skip,
+}
+
+pub(super) struct Preflight {
+    pub(super) actions: Vec<Action>,
+    /// Missing directories, parents first.
+    pub(super) dirs: Vec<RelPath>,
+}
+
+/// Check every planned path against the disk, reading only. `root_fd` is
+/// `None` when the root does not exist yet (a dry run).
+pub(super) fn preflight(
+    fs: Fs,
+    root: &Path,
+    root_fd: Option<BorrowedFd<'_>>,
+    plan: &DeployPlan,
+    policy: OverwritePolicy,
+) -> Result<Preflight, DeployError> {
+    let entries = plan.entries();
+    let mut exists: HashMap<String, bool> = HashMap::new();
+    exists.insert(String::new(), root_fd.is_some());
+    for entry in entries {
+        classify(
+            fs,
+            root,
+            root_fd,
+            entry.path(),
+            entry.path().parent_str(),
+            &mut exists,
+        )?;
+    }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (pa, pb) = (
+            entries[a].path().parent_str(),
+            entries[b].path().parent_str(),
+        );
+        pa.cmp(pb).then(a.cmp(&b))
+    });
+    let mut actions = vec![Action::Create; entries.len()];
+    let mut existing = Vec::new();
+    let mut current: Option<(&str, OwnedFd)> = None;
+    for i in order {
+        let path = entries[i].path();
+        let parent = path.parent_str();
+        let (Some(root_fd), true) = (root_fd, exists.get(parent).copied().unwrap_or(false)) else {
+            continue;
+        };
+        if current.as_ref().map(|c| c.0) != Some(parent) {
+            let fd = fs
+                .open_dir(root_fd, parent)
+                .map_err(|e| dir_error(root_fd, root, path, parent, e))?;
+            current = Some((parent, fd));
+        }
+        let Some((_, dir)) = &current else { continue };
+        match sys::lstat(dir.as_fd(), path.file_name()) {
+            Err(Errno::NOENT) => {}
+            Ok(meta) if meta.is_dir() => {
+                return Err(DeployError::IsADirectory { path: path.clone() });
+            }
+            Ok(_) => {
+                actions[i] = match policy {
+                    OverwritePolicy::Skip => Action::Skip,
+                    OverwritePolicy::Overwrite => Action::Exchange,
+                    OverwritePolicy::Fail => {
+                        existing.push(i);
+                        Action::Skip
+                    }
+                }
+            }
+            Err(e) => return Err(io("inspect", under(root, path.as_str()), e)),
+        }
+    }
+    if !existing.is_empty() {
+        existing.sort_unstable();
+        return Err(DeployError::AlreadyExists {
+            root: root.to_path_buf(),
+            paths: existing
+                .into_iter()
+                .map(|i| entries[i].path().clone())
+                .collect(),
+        });
+    }
+    let mut dirs: Vec<&String> = exists
+        .iter()
+        .filter(|(dir, there)| !**there && !dir.is_empty())
+        .map(|(dir, _)| dir)
+        .collect();
+    dirs.sort_by(|a, b| {
+        let depth = |s: &str| s.bytes().filter(|&c| c == b'/').count();
+        depth(a).cmp(&depth(b)).then(a.cmp(b))
+    });
+    Ok(Preflight {
+        actions,
+        dirs: dirs.into_iter().map(|d| RelPath::from_normal(d)).collect(),
+    })
+}
+
+/// Whether directory `dir` exists (as a real directory, reached without
+/// links); memoised in `exists`, parents first.
+fn classify(
+    fs: Fs,
+    root: &Path,
+    root_fd: Option<BorrowedFd<'_>>,
+    entry: &RelPath,
+    dir: &str,
+    exists: &mut HashMap<String, bool>,
+) -> Result<bool, DeployError> {
+    if let Some(&known) = exists.get(dir) {
+        return Ok(known);
+    }
+    let parent = dir.rsplit_once('/').map_or("", |(p, _)| p);
+    let there = match (classify(fs, root, root_fd, entry, parent, exists)?, root_fd) {
+        (true, Some(root_fd)) => match fs.open_dir(root_fd, dir) {
+            Ok(_) => true,
+            Err(Errno::NOENT) => false,
+            Err(e) => return Err(dir_error(root_fd, root, entry, dir, e)),
+        },
+        _ => false,
+    };
+    exists.insert(dir.to_owned(), there);
+    Ok(there)
+}
+
+pub(super) fn dry_run(
+    fs: Fs,
+    plan: &DeployPlan,
+    options: &DeployOptions,
+    started: Instant,
+) -> Result<DeployReport, DeployError> {
+    let root = plan.root();
+    let root_fd = match sys::open_root(root) {
+        Ok(fd) => Some(fd),
+        Err(Errno::NOENT) => None,
+        Err(Errno::NOTDIR) => {
+            return Err(DeployError::RootNotADirectory {
+                path: root.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(io("open the project root", root.to_path_buf(), e)),
+    };
+    let pre = preflight(
+        fs,
+        root,
+        root_fd.as_ref().map(AsFd::as_fd),
+        plan,
+        options.overwrite_policy(),
+    )?;
+    emit_planned(options, &pre);
+    let mut report = DeployReport::empty(plan.root().to_path_buf(), true);
+    report.root_created = root_fd.is_none();
+    report.dirs_created = pre.dirs;
+    for (entry, action) in plan.entries().iter().zip(&pre.actions) {
+        let path = entry.path().clone();
+        match action {
+            Action::Create => report.written.push(path),
+            Action::Exchange => report.overwritten.push(path),
+            Action::Skip => report.skipped.push(path),
+        }
+        if *action != Action::Skip {
+            report.bytes += entry.contents().len() as u64;
+        }
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+pub(super) fn emit_planned(options: &DeployOptions, pre: &Preflight) {
+    let to_skip = pre.actions.iter().filter(|a| **a == Action::Skip).count();
+    options.emit(DeployEvent::Planned {
+        files: pre.actions.len(),
+        to_place: pre.actions.len() - to_skip,
+        to_skip,
+        dirs: pre.dirs.len(),
+    });
+}

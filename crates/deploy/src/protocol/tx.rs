@@ -1,0 +1,520 @@
+//! One deploy in progress, as named steps — recover, stage, journal,
+//! mkdirs, place, sync, commit — holding what its rollback needs.
+
+use std::collections::BTreeSet;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::Path;
+use std::time::Instant;
+
+use crate::error::DeployError;
+use crate::journal::{Journal, JournalFile};
+#[cfg(feature = "failpoints")]
+use crate::options::Step;
+use crate::options::{DeployEvent, DeployOptions, Durability, OverwritePolicy};
+use crate::path::{RelPath, STATE_DIR};
+use crate::plan::DeployPlan;
+use crate::report::{DeployReport, RecoveryReport};
+use crate::sys::{self, Errno, Fs};
+
+use super::fail::{dir_error, failpoint, io, under};
+use super::lock::Lock;
+use super::preflight::{Action, Preflight, emit_planned, preflight};
+use super::root;
+use super::stage::{clear_staging, open_lanes, stage_files};
+use super::state::{JOURNAL, JOURNAL_TMP, STAGING, state_path};
+use super::undo::{recover_locked, undo_all};
+
+/// How one placement ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placed {
+    Written,
+    Overwritten,
+    Skipped,
+}
+
+/// What the stage step produced: which entries were staged, and where.
+struct Staged {
+    /// Plan indices of the staged entries (those not skipped).
+    to_stage: Vec<usize>,
+    /// The inode number of each staged file, in the order of `to_stage`.
+    inos: Vec<u64>,
+    /// Entry `to_stage[k]` is in lane `k % lanes`.
+    lanes: usize,
+}
+
+/// One deploy in progress, holding what rollback needs.
+pub(super) struct Tx<'a> {
+    fs: Fs,
+    plan: &'a DeployPlan,
+    options: &'a DeployOptions,
+    root: &'a Path,
+    root_fd: OwnedFd,
+    lock: Option<Lock>,
+    /// Directories from the root upwards that this deploy (or the
+    /// interrupted one it recovered) created.
+    root_created: usize,
+    /// The staging directory.
+    stage: Option<OwnedFd>,
+    /// Its lane directories, by lane number.
+    lanes: Vec<OwnedFd>,
+    /// Files placed so far: (lane, slot, inode of our file, path). The
+    /// in-memory twin of the journal.
+    placed: Vec<(usize, usize, u64, RelPath)>,
+    created_dirs: Vec<RelPath>,
+    committed: bool,
+}
+
+impl<'a> Tx<'a> {
+    pub(super) fn new(
+        fs: Fs,
+        plan: &'a DeployPlan,
+        options: &'a DeployOptions,
+        root_fd: OwnedFd,
+        lock: Lock,
+        root_created: usize,
+    ) -> Tx<'a> {
+        Tx {
+            fs,
+            plan,
+            options,
+            root: plan.root(),
+            root_fd,
+            lock: Some(lock),
+            root_created,
+            stage: None,
+            lanes: Vec::new(),
+            placed: Vec::new(),
+            created_dirs: Vec::new(),
+            committed: false,
+        }
+    }
+
+    /// Whether the commit point was passed (nothing to undo any more).
+    pub(super) fn committed(&self) -> bool {
+        self.committed
+    }
+
+    fn state(&self) -> BorrowedFd<'_> {
+        // The lock is only taken away by `release`, after which no step runs.
+        match &self.lock {
+            Some(lock) => lock.fd(),
+            None => self.root_fd.as_fd(),
+        }
+    }
+
+    /// The whole deploy, with the lock held. On error the caller rolls back
+    /// (unless the error is a simulated crash or came after the commit).
+    pub(super) fn run(&mut self, started: Instant) -> Result<DeployReport, DeployError> {
+        let recovered = self.recover_first()?;
+        let pre = preflight(
+            self.fs,
+            self.root,
+            Some(self.root_fd.as_fd()),
+            self.plan,
+            self.options.overwrite_policy(),
+        )?;
+        emit_planned(self.options, &pre);
+        let staged = self.stage(&pre)?;
+        self.journal(&pre, &staged)?;
+        let mut touched: BTreeSet<&str> = BTreeSet::new();
+        self.mkdirs(&pre.dirs, &mut touched)?;
+        let outcomes = self.place_all(&pre, &staged, &mut touched)?;
+        self.sync(&touched)?;
+        self.commit()?;
+        Ok(self.report(&pre, outcomes, recovered, started))
+    }
+
+    /// Recover any interrupted earlier deploy, and record a root this
+    /// deploy created before anything else is written.
+    fn recover_first(&mut self) -> Result<RecoveryReport, DeployError> {
+        let workers = DeployOptions::cleanup_workers();
+        let recovered = recover_locked(
+            self.fs,
+            self.root_fd.as_fd(),
+            self.root,
+            self.state(),
+            workers,
+        )?;
+        // An interrupted deploy that created the root hands that over: if
+        // this one fails too, the root goes.
+        self.root_created = self.root_created.max(recovered.root_dirs_created);
+        if !recovered.is_clean() {
+            self.options.emit(DeployEvent::Recovered(&recovered));
+        }
+        if self.root_created > 0 {
+            // Recorded before anything else is written, so that a crash from
+            // here on still removes the root this deploy created. (A crash
+            // between creating the root and this point leaves it, empty but
+            // for the state directory.)
+            self.write_journal(&Journal {
+                root_created: self.root_created,
+                ..Journal::default()
+            })?;
+        }
+        failpoint!(self.options, Step::AfterLock);
+        Ok(recovered)
+    }
+
+    /// Stage: write every file that will be placed into the staging area.
+    fn stage(&mut self, pre: &Preflight) -> Result<Staged, DeployError> {
+        let (fs, root) = (self.fs, self.root);
+        let state = self.state();
+        sys::mkdir(state, STAGING, 0o700)
+            .map_err(|e| io("create directory", state_path(root, STAGING), e))?;
+        let stage = fs
+            .open_dir(state, STAGING)
+            .map_err(|e| io("open", state_path(root, STAGING), e))?;
+        let entries = self.plan.entries();
+        let to_stage: Vec<usize> = (0..entries.len())
+            .filter(|&i| pre.actions[i] != Action::Skip)
+            .collect();
+        let lanes = self.options.effective_workers(to_stage.len());
+        let made = open_lanes(fs, root, stage.as_fd(), lanes, &mut self.lanes);
+        // Kept whatever happened, so that rollback clears it.
+        self.stage = Some(stage);
+        made?;
+        let per_file = self.options.durability_mode() == Durability::PerFile;
+        let inos = stage_files(
+            self.plan,
+            self.options,
+            root,
+            &self.lanes,
+            &to_stage,
+            per_file,
+        )?;
+        Ok(Staged {
+            to_stage,
+            inos,
+            lanes,
+        })
+    }
+
+    /// Journal, then the one barrier of batch mode: staged data and
+    /// journal reach the disk before the first rename.
+    fn journal(&mut self, pre: &Preflight, staged: &Staged) -> Result<(), DeployError> {
+        let entries = self.plan.entries();
+        let files: Vec<JournalFile> = staged
+            .to_stage
+            .iter()
+            .zip(&staged.inos)
+            .enumerate()
+            .map(|(k, (&index, &ino))| JournalFile {
+                lane: k % staged.lanes,
+                index,
+                ino,
+                path: entries[index].path().clone(),
+            })
+            .collect();
+        self.write_journal(&Journal {
+            root_created: self.root_created,
+            dirs: pre.dirs.clone(),
+            files,
+        })?;
+        if self.options.durability_mode() == Durability::Batch {
+            sys::syncfs(self.root_fd.as_fd())
+                .map_err(|e| io("flush the file system of", self.root.into(), e))?;
+        }
+        failpoint!(self.options, Step::AfterJournal);
+        Ok(())
+    }
+
+    /// Mkdirs: create the missing directories, parents first, each recorded
+    /// for rollback; their parents join `touched`.
+    fn mkdirs<'p>(
+        &mut self,
+        dirs: &'p [RelPath],
+        touched: &mut BTreeSet<&'p str>,
+    ) -> Result<(), DeployError> {
+        let (fs, root) = (self.fs, self.root);
+        let root_fd = self.root_fd.as_fd();
+        for (k, dir) in dirs.iter().enumerate() {
+            let _created = k + 1;
+            let parent = dir.parent_str();
+            let parent_fd = fs
+                .open_dir(root_fd, parent)
+                .map_err(|e| dir_error(root_fd, root, dir, parent, e))?;
+            match sys::mkdir(parent_fd.as_fd(), dir.file_name(), 0o755) {
+                Ok(()) => self.created_dirs.push(dir.clone()),
+                // Someone else made it meanwhile: use it, but it is not ours
+                // to remove.
+                Err(Errno::EXIST) => {
+                    fs.open_dir(root_fd, dir.as_str())
+                        .map_err(|e| dir_error(root_fd, root, dir, dir.as_str(), e))?;
+                }
+                Err(e) => return Err(io("create directory", under(root, dir.as_str()), e)),
+            }
+            touched.insert(parent);
+            failpoint!(self.options, Step::AfterDirCreated(_created));
+        }
+        Ok(())
+    }
+
+    /// Place: rename every staged file into place, one directory handle per
+    /// parent. Returns how each placement ended, by plan index.
+    fn place_all<'p>(
+        &mut self,
+        pre: &Preflight,
+        staged: &Staged,
+        touched: &mut BTreeSet<&'p str>,
+    ) -> Result<Vec<(usize, Placed)>, DeployError>
+    where
+        'a: 'p,
+    {
+        let (fs, root) = (self.fs, self.root);
+        let entries: &'a [_] = self.plan.entries();
+        let mut outcomes: Vec<(usize, Placed)> = Vec::with_capacity(staged.to_stage.len());
+        let mut order: Vec<(usize, usize, u64)> = staged
+            .to_stage
+            .iter()
+            .zip(&staged.inos)
+            .enumerate()
+            .map(|(k, (&index, &ino))| (index, k % staged.lanes, ino))
+            .collect();
+        order.sort_by(|a, b| {
+            let (pa, pb) = (
+                entries[a.0].path().parent_str(),
+                entries[b.0].path().parent_str(),
+            );
+            pa.cmp(pb).then(a.0.cmp(&b.0))
+        });
+        let total = order.len();
+        let mut current: Option<(&str, OwnedFd)> = None;
+        for (done, &(index, lane, ino)) in order.iter().enumerate() {
+            let path = entries[index].path();
+            let parent = path.parent_str();
+            if current.as_ref().map(|c| c.0) != Some(parent) {
+                let root_fd = self.root_fd.as_fd();
+                let fd = fs
+                    .open_dir(root_fd, parent)
+                    .map_err(|e| dir_error(root_fd, root, path, parent, e))?;
+                current = Some((parent, fd));
+                touched.insert(parent);
+            }
+            let Some((_, dir)) = &current else { continue };
+            let placed = self.place(lane, index, pre.actions[index], dir.as_fd(), path)?;
+            if placed != Placed::Skipped {
+                self.placed.push((lane, index, ino, path.clone()));
+            }
+            outcomes.push((index, placed));
+            self.options.emit(DeployEvent::Placed {
+                done: done + 1,
+                total,
+                path,
+            });
+            failpoint!(self.options, Step::AfterPlaced(done + 1));
+        }
+        Ok(outcomes)
+    }
+
+    /// Make the renames durable before the commit.
+    fn sync(&self, touched: &BTreeSet<&str>) -> Result<(), DeployError> {
+        let (fs, root) = (self.fs, self.root);
+        let root_fd = self.root_fd.as_fd();
+        match self.options.durability_mode() {
+            Durability::None => {}
+            Durability::Batch => {
+                sys::syncfs(root_fd).map_err(|e| io("flush the file system of", root.into(), e))?
+            }
+            Durability::PerFile => {
+                for dir in touched {
+                    let fd = fs
+                        .open_dir(root_fd, dir)
+                        .map_err(|e| io("open directory", under(root, dir), e))?;
+                    sys::fsync(&fd).map_err(|e| io("flush directory", under(root, dir), e))?;
+                }
+            }
+        }
+        failpoint!(self.options, Step::AfterDirSync);
+        failpoint!(self.options, Step::BeforeCommit);
+        Ok(())
+    }
+
+    /// Commit: remove the journal (the commit point), then the leftovers —
+    /// backups and skipped slots — and the lock.
+    fn commit(&mut self) -> Result<(), DeployError> {
+        let root = self.root;
+        sys::unlink(self.state(), JOURNAL)
+            .map_err(|e| io("remove", state_path(root, JOURNAL), e))?;
+        self.committed = true;
+        if self.options.durability_mode() != Durability::None {
+            // An error here cannot be undone any more; the files are in
+            // place, and at worst a power loss brings the journal back and
+            // recovery rolls back.
+            let _ = sys::fsync(self.state());
+        }
+        self.options.emit(DeployEvent::Committed);
+        failpoint!(self.options, Step::AfterCommit);
+        // Failing to remove leftovers does not make the deploy fail: the
+        // next deploy or recover removes them.
+        self.lanes.clear();
+        if let Some(stage) = self.stage.take()
+            && clear_staging(self.fs, stage.as_fd(), DeployOptions::cleanup_workers()).is_ok()
+        {
+            let _ = sys::rmdir(self.state(), STAGING);
+        }
+        if let Some(lock) = self.lock.take() {
+            lock.release(self.root_fd.as_fd(), true);
+        }
+        Ok(())
+    }
+
+    /// The report of a committed deploy.
+    fn report(
+        &mut self,
+        pre: &Preflight,
+        mut outcomes: Vec<(usize, Placed)>,
+        recovered: RecoveryReport,
+        started: Instant,
+    ) -> DeployReport {
+        let entries = self.plan.entries();
+        let mut report = DeployReport::empty(self.root.to_path_buf(), false);
+        outcomes.sort_unstable_by_key(|o| o.0);
+        let mut skipped = vec![false; entries.len()];
+        for (i, action) in pre.actions.iter().enumerate() {
+            skipped[i] = *action == Action::Skip;
+        }
+        for (index, placed) in outcomes {
+            let path = entries[index].path().clone();
+            match placed {
+                Placed::Written => report.written.push(path),
+                Placed::Overwritten => report.overwritten.push(path),
+                Placed::Skipped => skipped[index] = true,
+            }
+            if placed != Placed::Skipped {
+                report.bytes += entries[index].contents().len() as u64;
+            }
+        }
+        report.skipped = (0..entries.len())
+            .filter(|&i| skipped[i])
+            .map(|i| entries[i].path().clone())
+            .collect();
+        report.dirs_created = std::mem::take(&mut self.created_dirs);
+        report.root_created = self.root_created > 0;
+        report.recovered = (!recovered.is_clean()).then_some(recovered);
+        report.elapsed = started.elapsed();
+        report
+    }
+
+    /// Put entry `index` in place. The staged file is never copied: it is
+    /// renamed, so the target holds the old or the new file at every moment.
+    fn place(
+        &self,
+        lane: usize,
+        index: usize,
+        action: Action,
+        dir: BorrowedFd<'_>,
+        path: &RelPath,
+    ) -> Result<Placed, DeployError> {
+        let (fs, root) = (self.fs, self.root);
+        let Some(stage) = self.lanes.get(lane) else {
+            return Err(io("open", state_path(root, STAGING), Errno::BADF));
+        };
+        let stage = stage.as_fd();
+        let slot = index.to_string();
+        let name = path.file_name();
+        let target = || under(root, path.as_str());
+        if action == Action::Create {
+            match fs.place_new(stage, &slot, dir, name) {
+                Ok(()) => return Ok(Placed::Written),
+                // Something appeared since preflight. Let the policy decide,
+                // as it would have had it been there before.
+                Err(Errno::EXIST) => match self.options.overwrite_policy() {
+                    OverwritePolicy::Skip => return Ok(Placed::Skipped),
+                    OverwritePolicy::Overwrite => {}
+                    OverwritePolicy::Fail => {
+                        return Err(DeployError::AlreadyExists {
+                            root: root.to_path_buf(),
+                            paths: vec![path.clone()],
+                        });
+                    }
+                },
+                Err(e) => return Err(io("place", target(), e)),
+            }
+        }
+        let backup = format!("{index}.old");
+        match fs.place_exchange(stage, &slot, &backup, dir, name) {
+            Ok(()) => {}
+            // The old file vanished since preflight: nothing to replace.
+            Err(Errno::NOENT) => {
+                return match fs.place_new(stage, &slot, dir, name) {
+                    Ok(()) => Ok(Placed::Written),
+                    Err(e) => Err(io("place", target(), e)),
+                };
+            }
+            Err(Errno::PERM | Errno::ISDIR) => {
+                return Err(DeployError::IsADirectory { path: path.clone() });
+            }
+            Err(e) => return Err(io("replace", target(), e)),
+        }
+        // A directory swapped in since preflight would now sit in the
+        // staging area: swap it straight back and refuse.
+        if let Ok(meta) = sys::lstat(stage, &slot)
+            && meta.is_dir()
+        {
+            fs.place_exchange(stage, &slot, &backup, dir, name)
+                .map_err(|e| io("restore", target(), e))?;
+            return Err(DeployError::IsADirectory { path: path.clone() });
+        }
+        Ok(Placed::Overwritten)
+    }
+
+    fn write_journal(&self, journal: &Journal) -> Result<(), DeployError> {
+        let state = self.state();
+        let per_file = self.options.durability_mode() == Durability::PerFile;
+        sys::write_replace(state, JOURNAL_TMP, journal.encode().as_bytes(), per_file).map_err(
+            |e| DeployError::io("write the journal", state_path(self.root, JOURNAL_TMP), e),
+        )?;
+        // Renamed into place, so a journal is never seen half-written.
+        sys::rename(state, JOURNAL_TMP, JOURNAL)
+            .map_err(|e| io("write the journal", state_path(self.root, JOURNAL), e))?;
+        if per_file {
+            sys::fsync(state).map_err(|e| io("flush", self.root.join(STATE_DIR), e))?;
+            // The state directory may be new: its own entry must last too.
+            sys::fsync(self.root_fd.as_fd())
+                .map_err(|e| io("flush", self.root.to_path_buf(), e))?;
+        }
+        Ok(())
+    }
+
+    /// Undo everything done so far, newest first, and remove the leftovers.
+    /// Returns the error to report: `cause` if the tree is as before.
+    pub(super) fn roll_back(&mut self, cause: DeployError) -> DeployError {
+        let (fs, root) = (self.fs, self.root);
+        let root_fd = self.root_fd.as_fd();
+        let mut failures = undo_all(fs, root_fd, &self.lanes, &self.placed, &self.created_dirs);
+        let undid = !self.placed.is_empty() || !self.created_dirs.is_empty();
+        if failures.is_empty() && undid && self.options.durability_mode() != Durability::None {
+            // After a flush error, never retry: report and keep the journal.
+            if let Err(e) = sys::syncfs(root_fd) {
+                failures.push(format!(
+                    "flushing the file system failed: {}",
+                    std::io::Error::from(e)
+                ));
+            }
+        }
+        if !failures.is_empty() {
+            if let Some(lock) = self.lock.take() {
+                lock.release(root_fd, false);
+            }
+            return DeployError::RollbackFailed {
+                cause: Box::new(cause),
+                failures,
+            };
+        }
+        let workers = DeployOptions::cleanup_workers();
+        self.lanes.clear();
+        if let Some(stage) = self.stage.take()
+            && clear_staging(fs, stage.as_fd(), workers).is_ok()
+        {
+            let _ = sys::rmdir(self.state(), STAGING);
+        }
+        let _ = sys::unlink(self.state(), JOURNAL_TMP);
+        let _ = sys::unlink(self.state(), JOURNAL);
+        if let Some(lock) = self.lock.take() {
+            lock.release(root_fd, true);
+        }
+        root::remove_created(root, self.root_created);
+        self.options.emit(DeployEvent::RolledBack);
+        cause
+    }
+}
