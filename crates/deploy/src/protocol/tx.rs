@@ -1,8 +1,8 @@
 //! One deploy in progress, as named steps — recover, stage, journal,
 //! mkdirs, place, sync, commit — holding what its rollback needs.
 
+use crate::sys::{AsFd, BorrowedFd, OwnedFd};
 use std::collections::BTreeSet;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::time::Instant;
 
