@@ -39,6 +39,8 @@ use std::io::{self, Read, Write};
 use std::os::windows::ffi::OsStrExt;
 use std::os::windows::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use windows_sys::Win32::Foundation as win;
 use windows_sys::Win32::Storage::FileSystem as wfs;
@@ -58,6 +60,8 @@ impl Errno {
     pub(crate) const ISDIR: Errno = Errno(win::ERROR_DIRECTORY_NOT_SUPPORTED);
     pub(crate) const NOTEMPTY: Errno = Errno(win::ERROR_DIR_NOT_EMPTY);
     pub(crate) const PERM: Errno = Errno(win::ERROR_PRIVILEGE_NOT_HELD);
+    /// Also what a directory pending deletion answers to an open.
+    const ACCESS_DENIED: Errno = Errno(win::ERROR_ACCESS_DENIED);
     /// Another process holds the file open without delete sharing.
     pub(crate) const BUSY: Errno = Errno(win::ERROR_SHARING_VIOLATION);
     pub(crate) const AGAIN: Errno = Errno(win::ERROR_RETRY);
@@ -98,13 +102,20 @@ impl From<Errno> for io::Error {
     }
 }
 
-/// An open directory: its canonical path (what later calls use) and the
-/// handle that proved it a real directory, kept open for the lifetime of
-/// the value (the lock is taken on it).
+/// A verified directory: its canonical path (what later calls use), its
+/// identity when it was verified, and the deploy lock once taken on it
+/// (see [`lock`]), held for the lifetime of the value.
+///
+/// The handle that verified it is not kept: an open handle makes Windows
+/// keep a removed directory as "delete pending" until it is closed, so a
+/// rollback could not remove the parents it created. It would not pin the
+/// path either (it must allow delete sharing for the protocol's own
+/// removals).
 #[derive(Debug)]
 pub(crate) struct OwnedFd {
     path: PathBuf,
-    handle: File,
+    meta: Meta,
+    lock: OnceLock<File>,
 }
 
 /// A borrowed directory handle.
@@ -188,8 +199,7 @@ fn open_entry(path: &Path, access: u32) -> Result<File, Errno> {
 
 /// Open `path` as a verified directory: not a reparse point, a directory.
 fn open_verified_dir(path: PathBuf) -> Result<OwnedFd, Errno> {
-    // Readable, so that the deploy lock (`LockFileEx`) can be taken on it.
-    let handle = open_entry(&path, wfs::FILE_GENERIC_READ)?;
+    let handle = open_entry(&path, wfs::FILE_READ_ATTRIBUTES)?;
     let meta = Meta::of(&handle)?;
     if meta.is_reparse_point() {
         return Err(Errno::LOOP);
@@ -197,7 +207,11 @@ fn open_verified_dir(path: PathBuf) -> Result<OwnedFd, Errno> {
     if !meta.is_dir() {
         return Err(Errno::NOTDIR);
     }
-    Ok(OwnedFd { path, handle })
+    Ok(OwnedFd {
+        path,
+        meta,
+        lock: OnceLock::new(),
+    })
 }
 
 /// The file-system operations of one deploy. Windows has one path for
@@ -314,13 +328,43 @@ pub(crate) fn lstat(dir: BorrowedFd<'_>, name: &str) -> Result<Meta, Errno> {
 
 /// Identity and kind of an open directory.
 pub(crate) fn fstat(fd: impl AsFd) -> Result<Meta, Errno> {
-    Meta::of(&fd.as_fd().dir.handle)
+    Ok(fd.as_fd().dir.meta)
 }
 
-/// Take an exclusive lock on the directory `dir`, waiting for it
-/// (`LockFileEx` on its handle); released when the handle is closed.
+/// Take the exclusive deploy lock on the directory `dir`, waiting for it;
+/// released when `dir` is dropped.
+///
+/// `LockFileEx` refuses directory handles, and a lock file would be a file
+/// to clean up, so the lock is a share mode: a second handle to `dir` that
+/// reads (`FILE_LIST_DIRECTORY`) and denies read sharing. Another deploy's
+/// identical open fails with a sharing violation until this one closes, and
+/// waits; every other handle stencil opens asks for attributes only, which
+/// share modes never refuse. If the directory vanished meanwhile (a deploy
+/// that ended removed it), this returns unlocked: the caller's identity
+/// check then fails and it starts again, as on Unix.
 pub(crate) fn lock(dir: BorrowedFd<'_>) -> io::Result<()> {
-    dir.dir.handle.lock()
+    let mut pause = Duration::from_millis(1);
+    loop {
+        let held = OpenOptions::new()
+            .access_mode(wfs::FILE_LIST_DIRECTORY)
+            .share_mode(wfs::FILE_SHARE_WRITE | wfs::FILE_SHARE_DELETE)
+            .custom_flags(wfs::FILE_FLAG_BACKUP_SEMANTICS | wfs::FILE_FLAG_OPEN_REPARSE_POINT)
+            .open(&dir.dir.path);
+        match held.as_ref().map_err(Errno::from_io) {
+            Ok(_) => {
+                if let Ok(file) = held {
+                    let _ = dir.dir.lock.set(file);
+                }
+                return Ok(());
+            }
+            Err(Errno::BUSY) => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            Err(Errno::NOENT | Errno::ACCESS_DENIED) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 pub(crate) fn mkdir(dir: BorrowedFd<'_>, name: &str, _mode: u32) -> Result<(), Errno> {
@@ -422,13 +466,14 @@ pub(crate) fn open_root(path: &Path) -> Result<OwnedFd, Errno> {
     }
     let canonical = fs::canonicalize(path)?;
     let handle = OpenOptions::new()
-        .access_mode(wfs::FILE_GENERIC_READ)
+        .access_mode(wfs::FILE_READ_ATTRIBUTES)
         .share_mode(wfs::FILE_SHARE_READ | wfs::FILE_SHARE_WRITE | wfs::FILE_SHARE_DELETE)
         .custom_flags(wfs::FILE_FLAG_BACKUP_SEMANTICS)
         .open(&canonical)?;
     Ok(OwnedFd {
         path: canonical,
-        handle,
+        meta: Meta::of(&handle)?,
+        lock: OnceLock::new(),
     })
 }
 
