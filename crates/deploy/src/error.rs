@@ -63,6 +63,30 @@ pub enum PathError {
         /// The reserved component.
         component: String,
     },
+    /// A component holds a control character (a newline, a tab, `DEL`, …).
+    #[error(
+        "{path:?} has the component {component:?}, which holds a control character: \
+         such names break listings, scripts and checkouts"
+    )]
+    ControlCharacter {
+        /// The path as given.
+        path: String,
+        /// The offending component.
+        component: String,
+    },
+    /// A component holds a character Windows forbids in file names.
+    #[error(
+        "{path:?} has the component `{component}`, which holds `{character}`: Windows \
+         forbids `<`, `>`, `\"`, `|`, `?` and `*` in file names"
+    )]
+    WindowsForbidden {
+        /// The path as given.
+        path: String,
+        /// The offending component.
+        component: String,
+        /// The forbidden character.
+        character: char,
+    },
     /// A component ends in `.` or a space.
     #[error(
         "{path:?} has the component `{component}`, which ends in a dot or a space that \
@@ -97,10 +121,11 @@ pub enum PathError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlanError {
-    /// Two entries name the same file, exactly or ignoring case.
+    /// Two entries name the same file, exactly, ignoring case, or after
+    /// Unicode normalisation (`café` composed and decomposed).
     #[error(
-        "`{first}` and `{second}` name the same file (paths are compared ignoring case, as \
-         macOS and Windows do): keep only one of them"
+        "`{first}` and `{second}` name the same file (paths are compared ignoring case and \
+         Unicode normalisation, as macOS and Windows do): keep only one of them"
     )]
     Duplicate {
         /// The entry already in the plan.
@@ -127,6 +152,12 @@ pub enum PlanError {
         /// The mode as given.
         mode: u32,
     },
+    /// The directory mode has bits beyond the permission bits.
+    #[error("directory mode {mode:#o} is not a permission mode: use bits within 0o777")]
+    InvalidDirMode {
+        /// The mode as given.
+        mode: u32,
+    },
 }
 
 /// Why a [`deploy`](crate::deploy) or [`recover`](crate::recover) failed.
@@ -139,13 +170,16 @@ pub enum DeployError {
     /// The plan is inconsistent.
     #[error(transparent)]
     Plan(#[from] PlanError),
-    /// A system call failed.
-    #[error("could not {action} `{}`: {source}", path.display())]
+    /// A system call failed. `kind` says what the operating system's error
+    /// means; the message states it in words, then the system's own text.
+    #[error("could not {action} `{}`: {}", path.display(), describe(*kind, source))]
     Io {
         /// What was being done, as a verb phrase ("create directory").
         action: &'static str,
         /// The path it was done to.
         path: PathBuf,
+        /// What the error means.
+        kind: IoFailure,
         /// The operating system's error.
         #[source]
         source: io::Error,
@@ -199,6 +233,18 @@ pub enum DeployError {
     )]
     StateDir {
         /// The state directory.
+        path: PathBuf,
+    },
+    /// A file in the state directory was replaced by another process while
+    /// the deploy was using it. stencil did not write through it; the
+    /// deploy was rolled back.
+    #[error(
+        "`{}` was replaced by another process during the deploy (stencil never writes \
+         through a file it did not create); the deploy was undone",
+        path.display()
+    )]
+    StateTampered {
+        /// The file in the state directory.
         path: PathBuf,
     },
     /// The root exists and is not a directory.
@@ -261,7 +307,124 @@ impl DeployError {
         DeployError::Io {
             action,
             path,
+            kind: crate::sys::io_failure(&source),
             source,
         }
+    }
+}
+
+/// What an operating-system error in a [`DeployError::Io`] means. Each
+/// error number the protocol can meet while writing is told apart (so an
+/// immutable file is not reported as a directory, nor a read-only mount as
+/// a permission problem); everything else is [`Other`](IoFailure::Other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IoFailure {
+    /// The user running stencil lacks the permission (`EACCES`).
+    PermissionDenied,
+    /// The operation is not permitted on that file whatever the permission
+    /// bits say (`EPERM`): an immutable or append-only file, or a sticky
+    /// directory's file owned by another user.
+    NotPermitted,
+    /// The file system is mounted read-only (`EROFS`).
+    ReadOnlyFileSystem,
+    /// The device is full (`ENOSPC`).
+    NoSpace,
+    /// The user's disk quota is used up (`EDQUOT`).
+    QuotaExceeded,
+    /// A name is too long for the file system (`ENAMETOOLONG`).
+    NameTooLong,
+    /// The file is in use by the system or a running program (`EBUSY`,
+    /// `ETXTBSY`).
+    Busy,
+    /// The operation would cross from one file system to another (`EXDEV`):
+    /// a mount point lies between the staging area and the path.
+    CrossDevice,
+    /// A file or directory has too many links (`EMLINK`).
+    TooManyLinks,
+    /// The device reported an input/output error (`EIO`).
+    InputOutput,
+    /// Any other error: the system's own text says what.
+    Other,
+}
+
+impl std::fmt::Display for IoFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IoFailure::PermissionDenied => {
+                "permission denied (the user running stencil may not do this there)"
+            }
+            IoFailure::NotPermitted => {
+                "operation not permitted (the file or directory is protected: immutable or \
+                 append-only, or in a sticky directory and owned by another user)"
+            }
+            IoFailure::ReadOnlyFileSystem => "the file system is read-only",
+            IoFailure::NoSpace => "no space left on the device",
+            IoFailure::QuotaExceeded => "the disk quota is exhausted",
+            IoFailure::NameTooLong => "a name is too long for this file system",
+            IoFailure::Busy => "the file is busy (in use by the system or a running program)",
+            IoFailure::CrossDevice => {
+                "the operation would cross onto another file system (a mount point)"
+            }
+            IoFailure::TooManyLinks => "too many links to one file or directory",
+            IoFailure::InputOutput => "the device reported an input/output error",
+            IoFailure::Other => "the operating system refused",
+        })
+    }
+}
+
+/// The words for `kind`, then the system's own text (which names the error
+/// number) — or that text alone when there are no better words.
+fn describe(kind: IoFailure, source: &io::Error) -> String {
+    match kind {
+        IoFailure::Other => source.to_string(),
+        kind => format!("{kind} ({source})"),
+    }
+}
+
+// Unix error numbers (rustix); the Windows codes map through
+// `sys::windows::io_failure`.
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn message(errno: rustix::io::Errno) -> String {
+        DeployError::io("replace", PathBuf::from("/p/a.md"), errno.into()).to_string()
+    }
+
+    #[test]
+    fn io_messages_say_what_the_error_number_means() {
+        use rustix::io::Errno;
+        for (errno, words) in [
+            (Errno::ACCESS, "permission denied"),
+            (Errno::PERM, "operation not permitted"),
+            (Errno::ROFS, "the file system is read-only"),
+            (Errno::NOSPC, "no space left on the device"),
+            (Errno::DQUOT, "disk quota is exhausted"),
+            (Errno::NAMETOOLONG, "a name is too long"),
+            (Errno::BUSY, "the file is busy"),
+            (Errno::XDEV, "another file system"),
+            (Errno::MLINK, "too many links"),
+            (Errno::IO, "input/output error"),
+        ] {
+            let text = message(errno);
+            assert!(
+                text.starts_with("could not replace `/p/a.md`: ") && text.contains(words),
+                "{errno:?}: {text}"
+            );
+            // The system's own text (with the error number) follows.
+            let system = std::io::Error::from(errno).to_string();
+            assert!(text.ends_with(&format!("({system})")), "{errno:?}: {text}");
+            assert!(!text.contains("directory exists"), "{errno:?}: {text}");
+        }
+        // No better words: the system's text alone.
+        let text = message(Errno::NOENT);
+        assert_eq!(
+            text,
+            format!(
+                "could not replace `/p/a.md`: {}",
+                std::io::Error::from(Errno::NOENT)
+            )
+        );
     }
 }

@@ -152,7 +152,7 @@ mod tests {
                 lane: 1,
                 index: 7,
                 ino: 123456789,
-                path: RelPath::new("a b/100%/new\nline\u{7f}.md").unwrap(),
+                path: RelPath::new("a b/100%/caf\u{e9} %41 #1.md").unwrap(),
             }],
         };
         let text = j.encode();
@@ -168,6 +168,9 @@ mod tests {
         let evil = good.replace("file 0 1 2 a", "file 0 1 2 ../../etc/passwd");
         assert!(Journal::decode(evil.as_bytes()).is_err());
         let evil = good.replace("file 0 1 2 a", "dir /etc");
+        assert!(Journal::decode(evil.as_bytes()).is_err());
+        // Escaped control characters decode, and are then refused as paths.
+        let evil = good.replace("file 0 1 2 a", "file 0 1 2 a%0Ab");
         assert!(Journal::decode(evil.as_bytes()).is_err());
     }
 }

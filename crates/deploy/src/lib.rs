@@ -100,11 +100,11 @@ mod protocol;
 mod report;
 mod sys;
 
-pub use crate::error::{DeployError, PathError, PlanError};
+pub use crate::error::{DeployError, IoFailure, PathError, PlanError};
 pub use crate::options::{DeployEvent, DeployObserver, DeployOptions, Durability, OverwritePolicy};
 #[cfg(feature = "failpoints")]
 pub use crate::options::{FailAction, Failpoint, Step};
 pub use crate::path::{RelPath, STATE_DIR};
-pub use crate::plan::{DEFAULT_FILE_MODE, DeployPlan, PlanEntry};
+pub use crate::plan::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, DeployPlan, PlanEntry};
 pub use crate::protocol::{deploy, recover};
 pub use crate::report::{DeployReport, RecoveryReport};

@@ -4,11 +4,17 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::error::PathError;
 
 /// The directory, directly under the project root, where stencil keeps its
 /// lock, journal and staging area. No planned path may lie inside it.
 pub const STATE_DIR: &str = ".stencil";
+
+/// Characters Windows forbids in file names, besides `\\`, `/` and `:`
+/// (refused with errors of their own) and control characters.
+const WINDOWS_FORBIDDEN: &[char] = &['<', '>', '"', '|', '?', '*'];
 
 /// The longest file name ext4, XFS, btrfs, APFS and NTFS all accept.
 const MAX_COMPONENT_BYTES: usize = 255;
@@ -31,12 +37,19 @@ const RESERVED: &[&str] = &[
 /// * it is not empty and not absolute, and has no `..` component;
 /// * it contains no NUL, no backslash and no `:` (so no drive letter, UNC or
 ///   verbatim prefix, and no NTFS stream name);
+/// * no component holds a control character (newline, tab, `DEL`, the C1
+///   controls) or a character Windows forbids (`<>"|?*`);
 /// * no component is a Windows reserved device name (`CON`, `nul.txt`,
 ///   `COM1.log`, …), ends in a dot or a space, or is longer than 255 bytes;
 /// * it does not lie inside [`STATE_DIR`] (compared ignoring case).
 ///
 /// The normal form drops `.` components and repeated or trailing slashes:
 /// `./a//b/` becomes `a/b`.
+///
+/// Names that are distinct here but one file elsewhere — `README.md` and
+/// `readme.md`, or `café` composed (NFC) and decomposed (NFD), one file on
+/// macOS — are valid `RelPath`s; a [`DeployPlan`](crate::DeployPlan)
+/// refuses to hold both.
 ///
 /// A `RelPath` says nothing about symbolic links: those are checked at
 /// write time, when the deploy resolves each parent directory without
@@ -83,6 +96,19 @@ impl RelPath {
                 return Err(PathError::TooLong {
                     path: owned(),
                     len: component.len(),
+                });
+            }
+            if component.chars().any(char::is_control) {
+                return Err(PathError::ControlCharacter {
+                    path: owned(),
+                    component: component.to_owned(),
+                });
+            }
+            if let Some(character) = component.chars().find(|c| WINDOWS_FORBIDDEN.contains(c)) {
+                return Err(PathError::WindowsForbidden {
+                    path: owned(),
+                    component: component.to_owned(),
+                    character,
                 });
             }
             if component.ends_with('.') || component.ends_with(' ') {
@@ -149,11 +175,17 @@ impl RelPath {
         RelPath(normal.to_owned())
     }
 
-    /// The key two paths collide under on a case-insensitive file system
-    /// (macOS and Windows defaults).
+    /// The key two paths collide under on a case-insensitive, normalising
+    /// file system (the macOS and Windows defaults): decomposed, lowercased,
+    /// recomposed (NFC), so `Café`, `café` and `cafe\u{301}` share one key.
     pub(crate) fn folded(&self) -> String {
-        self.0.to_lowercase()
+        fold(&self.0)
     }
+}
+
+/// See [`RelPath::folded`].
+fn fold(s: &str) -> String {
+    s.nfd().collect::<String>().to_lowercase().nfc().collect()
 }
 
 fn is_reserved(component: &str) -> bool {
@@ -256,6 +288,8 @@ mod tests {
             Err(E::Colon { .. }) => "colon",
             Err(E::Reserved { .. }) => "reserved",
             Err(E::TrailingDotOrSpace { .. }) => "trailing",
+            Err(E::ControlCharacter { .. }) => "control",
+            Err(E::WindowsForbidden { .. }) => "windows",
             Err(E::TooLong { .. }) => "long",
             Err(E::StateDir { .. }) => "state",
             Ok(_) => "ok",
@@ -278,7 +312,68 @@ mod tests {
         assert_eq!(kind(&"a".repeat(256)), "long");
         assert_eq!(kind(&"a".repeat(255)), "ok");
         assert_eq!(kind(".stencil/x"), "state");
+        for control in [
+            "nl\nx.md",
+            "a/tab\there",
+            "x\r",
+            "del\u{7f}",
+            "c1\u{85}",
+            "esc\u{1b}[0m",
+        ] {
+            assert_eq!(kind(control), "control", "{control:?}");
+        }
+        for forbidden in ["q?.md", "a/*", "<x>", "pipe|d/x", "say\"hi\"", "a/b>c"] {
+            assert_eq!(kind(forbidden), "windows", "{forbidden:?}");
+        }
+        assert_eq!(kind("café/naïve-ünïcode.md"), "ok");
         assert_eq!(kind("./.STENCIL"), "state");
+    }
+
+    #[test]
+    fn folding_joins_case_and_unicode_normalisation() {
+        let key = |s: &str| RelPath::new(s).unwrap().folded();
+        assert_eq!(key("caf\u{e9}.md"), key("cafe\u{301}.md"));
+        assert_eq!(key("CAF\u{c9}/X.md"), key("cafe\u{301}/x.md"));
+        assert_ne!(key("cafe.md"), key("caf\u{e9}.md"));
+    }
+
+    #[test]
+    fn folding_every_character_is_stable_under_lowercase_and_both_forms() {
+        // Exhaustive over single characters: another spelling of a name in
+        // either normalisation form or in lower case has the same key, so a
+        // plan refuses it (the fuzz target checks the same on whole paths).
+        let mut failures = Vec::new();
+        let mut checked = 0;
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let mut one = [0u8; 4];
+            let s: &str = c.encode_utf8(&mut one);
+            let variants = [
+                s.nfd().collect::<String>(),
+                s.nfc().collect(),
+                s.to_lowercase(),
+            ];
+            if variants.iter().all(|v| v == s) {
+                continue;
+            }
+            checked += 1;
+            let key = fold(s);
+            if variants.iter().any(|v| fold(v) != key) {
+                failures.push(c);
+            }
+        }
+        assert!(checked > 2000, "{checked}");
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+
+    #[test]
+    fn control_and_windows_errors_name_the_component() {
+        let err = RelPath::new("rules/nl\nx.md").unwrap_err().to_string();
+        assert!(
+            err.contains(r#""nl\nx.md""#) && err.contains("control"),
+            "{err}"
+        );
+        let err = RelPath::new("docs/q?.md").unwrap_err().to_string();
+        assert!(err.contains("`q?.md`") && err.contains("`?`"), "{err}");
     }
 
     #[test]

@@ -9,6 +9,11 @@ use crate::path::RelPath;
 /// The mode a file gets when its entry names none.
 pub const DEFAULT_FILE_MODE: u32 = 0o644;
 
+/// The mode every directory a deploy creates gets (the root and its missing
+/// ancestors included) unless the plan sets another with
+/// [`DeployPlan::set_dir_mode`]. Applied exactly, regardless of the umask.
+pub const DEFAULT_DIR_MODE: u32 = 0o755;
+
 /// One file of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanEntry {
@@ -66,6 +71,7 @@ pub struct DeployPlan {
     files: HashMap<String, usize>,
     /// Case-folded directory path → index of the first entry needing it.
     dirs: HashMap<String, usize>,
+    dir_mode: u32,
 }
 
 impl DeployPlan {
@@ -77,7 +83,24 @@ impl DeployPlan {
             entries: Vec::new(),
             files: HashMap::new(),
             dirs: HashMap::new(),
+            dir_mode: DEFAULT_DIR_MODE,
         }
+    }
+
+    /// Set the mode of every directory the deploy creates (permission bits
+    /// within `0o777`; [`DEFAULT_DIR_MODE`] unless set). Directories that
+    /// already exist keep theirs.
+    pub fn set_dir_mode(&mut self, mode: u32) -> Result<&mut DeployPlan, PlanError> {
+        if mode & !0o777 != 0 {
+            return Err(PlanError::InvalidDirMode { mode });
+        }
+        self.dir_mode = mode;
+        Ok(self)
+    }
+
+    /// The mode the deploy gives each directory it creates.
+    pub fn dir_mode(&self) -> u32 {
+        self.dir_mode
     }
 
     /// Add a file. `mode` holds permission bits (`0o755` for an executable);
@@ -177,6 +200,56 @@ mod tests {
             }
         );
         assert_eq!(plan.len(), 1);
+    }
+
+    #[test]
+    fn rejects_names_equal_after_unicode_normalisation() {
+        // `café` composed (NFC) and decomposed (NFD): one file on macOS.
+        let mut plan = DeployPlan::new("r");
+        plan.add(p("docs/caf\u{e9}.md"), "x", None).unwrap();
+        let err = plan.add(p("docs/cafe\u{301}.md"), "y", None).unwrap_err();
+        assert!(matches!(err, PlanError::Duplicate { .. }), "{err:?}");
+        assert!(err.to_string().contains("Unicode normalisation"), "{err}");
+        // With case folding too, and for a directory needed by a file.
+        assert!(matches!(
+            plan.add(p("DOCS/CAFE\u{301}.MD"), "", None),
+            Err(PlanError::Duplicate { .. })
+        ));
+        assert!(matches!(
+            plan.add(p("docs/cafe\u{301}.md/x"), "", None),
+            Err(PlanError::FileDirConflict { .. })
+        ));
+        assert_eq!(plan.len(), 1);
+    }
+
+    proptest::proptest! {
+        /// Oracle: two spellings that differ only by normalisation form or
+        /// case name one file on macOS, so a plan holds at most one of them.
+        #[test]
+        fn every_normalisation_and_case_variant_collides(
+            name in "[a-zA-Z\u{e0}-\u{ff}\u{300}-\u{36f}\u{1e00}-\u{1eff}\u{ac00}-\u{ac10}]{1,12}",
+            variant in 0usize..4,
+        ) {
+            use unicode_normalization::UnicodeNormalization;
+            let Ok(first) = RelPath::new(&format!("d/x{name}")) else { return Ok(()) };
+            let other: String = match variant {
+                0 => first.as_str().nfd().collect(),
+                1 => first.as_str().nfc().collect(),
+                2 => first.as_str().to_uppercase().nfd().collect(),
+                _ => first.as_str().to_lowercase().nfc().collect(),
+            };
+            // Upper-casing may change more than case (`ß` → `SS`): compare
+            // only what the file systems would, skip the rest.
+            let Ok(second) = RelPath::new(&other) else { return Ok(()) };
+            proptest::prop_assume!(
+                other.to_lowercase().nfc().collect::<String>()
+                    == first.as_str().to_lowercase().nfc().collect::<String>()
+            );
+            let mut plan = DeployPlan::new("r");
+            plan.add(first, "a", None).unwrap();
+            let refused = matches!(plan.add(second, "b", None), Err(PlanError::Duplicate { .. }));
+            proptest::prop_assert!(refused, "{other:?}");
+        }
     }
 
     #[test]

@@ -113,6 +113,14 @@ const REFUSED: &[&str] = &[
     ".stencil/deploy-journal",
     ".STENCIL/x",
     "./.stencil/deploy.lock",
+    ".claude/rules/nl\nx.md",
+    "tab\there.md",
+    "cr\r",
+    "del\u{7f}.md",
+    "esc\u{1b}[31m.md",
+    "q?*<>|.md",
+    "a/b*",
+    "x/\"quoted\"",
 ];
 
 #[test]
@@ -410,4 +418,181 @@ fn a_link_swapped_in_after_preflight_is_not_followed() {
             swap_case(swap_on, portable);
         }
     }
+}
+
+/// Every name stencil uses in its state directory, for the planting thread.
+const STATE_NAMES: &[&str] = &[
+    ".stencil/deploy-journal.tmp",
+    ".stencil/deploy-journal",
+    ".stencil/deploy-staging/0",
+    ".stencil/deploy-staging/1",
+    ".stencil/deploy-staging/7",
+    ".stencil/deploy-staging/0.old",
+    ".stencil/deploy-staging/1.old",
+    ".stencil/deploy-staging/lane1",
+    ".stencil/deploy-staging/lane1/1",
+];
+
+#[test]
+fn links_planted_in_the_state_directory_during_deploys_are_never_written_through() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    let arena = Arena::new();
+    let outside = arena.sentinel.join("precious.md");
+    let outside_dir = arena.sentinel.join("sub");
+    let stop = AtomicBool::new(false);
+    let planted = AtomicUsize::new(0);
+    let mut outcomes = [[0usize; 2]; 4];
+    std::thread::scope(|scope| {
+        // The attacker: keeps planting a hard link to the outside file, or a
+        // symbolic link to it or to an outside directory, at each name of
+        // the state directory, whenever that name is free.
+        scope.spawn(|| {
+            let mut round = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                for name in STATE_NAMES {
+                    let at = arena.root.join(name);
+                    // Never plant *through* one of its own links to the
+                    // outside directory (only the attacker makes links, so
+                    // this check cannot race with stencil).
+                    let through_own_link = std::fs::symlink_metadata(at.parent().unwrap())
+                        .is_ok_and(|m| m.file_type().is_symlink());
+                    if through_own_link {
+                        continue;
+                    }
+                    let made = match round % 3 {
+                        0 => std::fs::hard_link(&outside, &at),
+                        1 => symlink(&outside, &at),
+                        _ => symlink(&outside_dir, &at),
+                    };
+                    if made.is_ok() {
+                        planted.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                round += 1;
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        });
+        let started = Instant::now();
+        let mut k = 0usize;
+        while started.elapsed() < Duration::from_secs(3) || k < 8 {
+            let policy = [OverwritePolicy::Skip, OverwritePolicy::Overwrite][k % 2];
+            let portable = (k / 2) % 2 == 1;
+            let plan = spread_plan(&arena.root, 120, 10, &format!("gen{k}"));
+            let options = DeployOptions::new()
+                .overwrite(policy)
+                .workers(if k.is_multiple_of(3) { 2 } else { 1 })
+                .force_portable(portable);
+            let result = deploy(&plan, &options);
+            outcomes[k % 4][usize::from(result.is_err())] += 1;
+            k += 1;
+        }
+        stop.store(true, Ordering::Relaxed);
+    });
+    assert!(
+        planted.load(Ordering::Relaxed) > 0,
+        "the attacker never planted anything"
+    );
+    let _ = recover(&arena.root);
+    assert_eq!(
+        std::fs::read_to_string(&outside).unwrap(),
+        "do not touch",
+        "written through a link (outcomes ok/err by skip, overwrite, portable skip, \
+         portable overwrite: {outcomes:?})"
+    );
+    arena.check("links planted during deploys");
+    // What the attacker left is removed by hand; deploys then work again.
+    let _ = std::fs::remove_dir_all(arena.root.join(".stencil"));
+    let plan = spread_plan(&arena.root, 120, 10, "final");
+    deploy(
+        &plan,
+        &DeployOptions::new().overwrite(OverwritePolicy::Overwrite),
+    )
+    .unwrap();
+    assert_eq!(read(&arena.root, "d0/sub0/f1.md"), "final 1\nfinal 1\n");
+    arena.check("final deploy");
+}
+
+#[test]
+fn a_hard_link_planted_at_a_state_name_mid_deploy_is_removed_or_refused_never_written_through() {
+    // Planted once, deterministically, from the observer: after recovery
+    // and preflight (the journal's temporary name), and after the first
+    // file is staged (the next staging slots).
+    for (when, names) in [
+        (
+            "planned",
+            &[".stencil/deploy-journal.tmp", ".stencil/deploy-journal"][..],
+        ),
+        (
+            "staged",
+            &[".stencil/deploy-staging/3", ".stencil/deploy-staging/4"][..],
+        ),
+    ] {
+        for policy in [OverwritePolicy::Skip, OverwritePolicy::Overwrite] {
+            let arena = Arena::new();
+            write(&arena.root, "d0/sub0/f0.md", "old");
+            let before = snapshot(&arena.root);
+            let outside = arena.sentinel.join("precious.md");
+            let root = arena.root.clone();
+            let target = outside.clone();
+            let options =
+                DeployOptions::new()
+                    .overwrite(policy)
+                    .observer(move |e: &DeployEvent<'_>| {
+                        let now = match e {
+                            DeployEvent::Planned { .. } => when == "planned",
+                            DeployEvent::Staged { done: 1, .. } => when == "staged",
+                            _ => false,
+                        };
+                        if now {
+                            for name in names {
+                                std::fs::hard_link(&target, root.join(name)).unwrap();
+                            }
+                        }
+                    });
+            let plan = spread_plan(&arena.root, 5, 10, "new");
+            let result = deploy(&plan, &options);
+            let label = format!("{when} {policy:?}");
+            assert_eq!(
+                std::fs::read_to_string(&outside).unwrap(),
+                "do not touch",
+                "{label}: written through"
+            );
+            match when {
+                // A name stencil is about to create is freed, not written
+                // through: the deploy succeeds.
+                "planned" => {
+                    result.unwrap_or_else(|e| panic!("{label}: {e}"));
+                    assert_eq!(read(&arena.root, "d0/sub0/f1.md"), "new 1\nnew 1\n");
+                }
+                // A staging slot someone else filled is refused: rolled back.
+                _ => {
+                    assert!(result.is_err(), "{label}: {result:?}");
+                    let _ = std::fs::remove_dir_all(arena.root.join(".stencil"));
+                    assert_eq!(snapshot(&arena.root), before, "{label}");
+                }
+            }
+            arena.check(&label);
+        }
+    }
+}
+
+#[test]
+fn a_fifo_at_the_journal_name_is_refused_without_blocking() {
+    let arena = Arena::new();
+    std::fs::create_dir(arena.root.join(".stencil")).unwrap();
+    let fifo = arena.root.join(".stencil/deploy-journal");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo is not available");
+        return;
+    }
+    let err = recover(&arena.root).unwrap_err();
+    assert!(
+        matches!(err, DeployError::Journal { .. })
+            && err.to_string().contains("not a regular file"),
+        "{err}"
+    );
+    arena.check("fifo");
 }

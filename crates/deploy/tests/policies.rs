@@ -309,6 +309,75 @@ fn modes_are_applied_exactly() {
     assert_eq!(out.stdout, b"hi\n");
 }
 
+/// Not a test: the body of the child process of
+/// `directories_get_their_mode_exactly_under_a_restrictive_umask`, run under
+/// `umask 077`. Deploys into a root that does not exist yet (two levels).
+#[cfg(unix)] // umask and permission bits
+#[test]
+#[ignore = "run by directories_get_their_mode_exactly_under_a_restrictive_umask"]
+fn umask_child() {
+    let Ok(base) = std::env::var("STENCIL_UMASK_BASE") else {
+        return;
+    };
+    let base = Path::new(&base);
+    let mut plan = plan_of(
+        &base.join("new/root"),
+        &[("a/b/c.md", "x"), ("a/d.md", "x"), ("top.md", "x")],
+    );
+    deploy(&plan, &opts(OverwritePolicy::Fail)).unwrap();
+    plan = plan_of(&base.join("custom"), &[("e/f.md", "x")]);
+    plan.set_dir_mode(0o750).unwrap();
+    deploy(&plan, &opts(OverwritePolicy::Fail)).unwrap();
+    println!("RESULT done");
+}
+
+#[cfg(unix)] // umask and permission bits
+#[test]
+fn directories_get_their_mode_exactly_under_a_restrictive_umask() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 077 && exec \"$0\" --exact umask_child --ignored --nocapture --test-threads=1")
+        .arg(&exe)
+        .env("STENCIL_UMASK_BASE", dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("RESULT done"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let base = dir.path();
+    use std::os::unix::fs::PermissionsExt;
+    let dir_mode = |rel: &str| {
+        std::fs::symlink_metadata(base.join(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    // The root and its missing ancestor, and every directory inside.
+    for rel in ["new", "new/root", "new/root/a", "new/root/a/b"] {
+        assert_eq!(dir_mode(rel), 0o755, "{rel}");
+    }
+    for rel in ["custom", "custom/e"] {
+        assert_eq!(dir_mode(rel), 0o750, "{rel}");
+    }
+    // Files were exact already; still are.
+    assert_eq!(dir_mode("new/root/a/b/c.md"), 0o644);
+    assert!(!base.join("new/root/.stencil").exists());
+}
+
+#[test]
+fn a_directory_mode_beyond_the_permission_bits_is_refused() {
+    let mut plan = stencil_deploy::DeployPlan::new("/nowhere");
+    let err = plan.set_dir_mode(0o4755).unwrap_err();
+    assert!(err.to_string().contains("0o4755"), "{err}");
+    assert_eq!(plan.dir_mode(), stencil_deploy::DEFAULT_DIR_MODE);
+}
+
 #[test]
 fn dry_run_reports_the_same_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -80,7 +80,7 @@ pub fn deploy(plan: &DeployPlan, options: &DeployOptions) -> Result<DeployReport
         return preflight::dry_run(fs, plan, options, started);
     }
     let root = plan.root();
-    let (root_fd, created_now) = root::open_or_create(root)?;
+    let (root_fd, created_now) = root::open_or_create(root, plan.dir_mode())?;
     let lock = match Lock::acquire(fs, root_fd.as_fd(), root) {
         Ok(lock) => lock,
         Err(e) => {

@@ -9,9 +9,10 @@ use crate::sys::{self, Errno};
 
 use super::fail::io;
 
-/// Open the root, creating it and its missing ancestors if needed. Returns
-/// how many directories, from the root upwards, this call created.
-pub(super) fn open_or_create(root: &Path) -> Result<(OwnedFd, usize), DeployError> {
+/// Open the root, creating it and its missing ancestors if needed, each with
+/// exactly `mode` (the umask is not applied). Returns how many directories,
+/// from the root upwards, this call created.
+pub(super) fn open_or_create(root: &Path, mode: u32) -> Result<(OwnedFd, usize), DeployError> {
     match sys::open_root(root) {
         Ok(fd) => return Ok((fd, 0)),
         Err(Errno::NOENT) => {}
@@ -32,10 +33,19 @@ pub(super) fn open_or_create(root: &Path) -> Result<(OwnedFd, usize), DeployErro
     let mut created = 0;
     for dir in missing.iter().rev() {
         match std::fs::create_dir(dir) {
-            Ok(()) => created += 1,
+            Ok(()) => {
+                created += 1;
+                if let Err(e) = sys::set_dir_mode_of(dir, mode) {
+                    // The run of directories created so far ends at `dir`.
+                    remove_created(dir, created);
+                    return Err(io("set the mode of directory", dir.to_path_buf(), e));
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => created = 0,
             Err(e) => {
-                remove_created(root, created);
+                // The run created so far ends at `dir`'s parent, not at the
+                // root (which does not exist yet).
+                remove_created(dir.parent().unwrap_or(dir), created);
                 return Err(DeployError::io("create directory", dir.to_path_buf(), e));
             }
         }

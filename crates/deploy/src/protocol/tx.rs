@@ -233,8 +233,16 @@ impl<'a> Tx<'a> {
             let parent_fd = fs
                 .open_dir(root_fd, parent)
                 .map_err(|e| dir_error(root_fd, root, dir, parent, e))?;
-            match sys::mkdir(parent_fd.as_fd(), dir.file_name(), 0o755) {
-                Ok(()) => self.created_dirs.push(dir.clone()),
+            let mode = self.plan.dir_mode();
+            match sys::mkdir(parent_fd.as_fd(), dir.file_name(), mode) {
+                Ok(()) => {
+                    self.created_dirs.push(dir.clone());
+                    // The umask is not applied: a deployed tree is the same
+                    // on every machine.
+                    sys::set_dir_mode(parent_fd.as_fd(), dir.file_name(), mode).map_err(|e| {
+                        io("set the mode of directory", under(root, dir.as_str()), e)
+                    })?;
+                }
                 // Someone else made it meanwhile: use it, but it is not ours
                 // to remove.
                 Err(Errno::EXIST) => {
@@ -441,8 +449,14 @@ impl<'a> Tx<'a> {
                     Err(e) => Err(io("place", target(), e)),
                 };
             }
-            Err(Errno::PERM | Errno::ISDIR) => {
-                return Err(DeployError::IsADirectory { path: path.clone() });
+            Err(Errno::ISDIR) => return Err(DeployError::IsADirectory { path: path.clone() }),
+            // The fallback's `link` of a directory fails with `EPERM`, and
+            // so does replacing an immutable file: tell them apart.
+            Err(Errno::PERM) => {
+                return Err(match sys::lstat(dir, name) {
+                    Ok(meta) if meta.is_dir() => DeployError::IsADirectory { path: path.clone() },
+                    _ => io("replace", target(), Errno::PERM),
+                });
             }
             Err(e) => return Err(io("replace", target(), e)),
         }
@@ -458,15 +472,44 @@ impl<'a> Tx<'a> {
         Ok(Placed::Overwritten)
     }
 
+    /// Write the journal: created fresh under a temporary name, then
+    /// renamed over the journal, so it is never seen half-written and never
+    /// written through anything someone else put in the state directory.
     fn write_journal(&self, journal: &Journal) -> Result<(), DeployError> {
         let state = self.state();
         let per_file = self.options.durability_mode() == Durability::PerFile;
-        sys::write_replace(state, JOURNAL_TMP, journal.encode().as_bytes(), per_file).map_err(
-            |e| DeployError::io("write the journal", state_path(self.root, JOURNAL_TMP), e),
-        )?;
-        // Renamed into place, so a journal is never seen half-written.
+        let bytes = journal.encode();
+        let tmp_path = || state_path(self.root, JOURNAL_TMP);
+        // Whatever is at the temporary name is not ours (ours never outlive
+        // the call that wrote them): remove it, never write through it.
+        let mut attempts = 0;
+        let ino = loop {
+            match sys::write_new(state, JOURNAL_TMP, bytes.as_bytes(), 0o644, per_file) {
+                Ok(ino) => break ino,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 8 => {
+                    attempts += 1;
+                    match sys::unlink(state, JOURNAL_TMP) {
+                        Ok(()) | Err(Errno::NOENT) => {}
+                        Err(e) => return Err(io("remove", tmp_path(), e)),
+                    }
+                }
+                Err(e) => return Err(DeployError::io("write the journal", tmp_path(), e)),
+            }
+        };
+        // Renamed into place, so a journal is never seen half-written; a
+        // rename replaces the name, never writes through what it held.
         sys::rename(state, JOURNAL_TMP, JOURNAL)
             .map_err(|e| io("write the journal", state_path(self.root, JOURNAL), e))?;
+        // Someone may have swapped their file in under the temporary name
+        // before the rename: then what is now the journal is not ours.
+        match sys::lstat(state, JOURNAL) {
+            Ok(meta) if meta.ino == ino => {}
+            _ => {
+                return Err(DeployError::StateTampered {
+                    path: state_path(self.root, JOURNAL),
+                });
+            }
+        }
         if per_file {
             sys::fsync(state).map_err(|e| io("flush", self.root.join(STATE_DIR), e))?;
             // The state directory may be new: its own entry must last too.

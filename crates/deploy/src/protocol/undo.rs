@@ -142,6 +142,12 @@ pub(super) fn recover_locked(
             })?,
         ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            return Err(DeployError::Journal {
+                path: state_path(root, JOURNAL),
+                reason: "it is not a regular file".to_owned(),
+            });
+        }
         Err(e) => return Err(DeployError::io("read", state_path(root, JOURNAL), e)),
     };
     // A temporary journal was never renamed: nothing was placed after it.

@@ -14,9 +14,9 @@
 //! error with the POSIX names the protocol matches on), `Meta` (identity
 //! and kind of an entry), `Fs` (lookup and placement, with the portable
 //! fallback selectable for tests) and the free functions `open_root`,
-//! `lstat`, `fstat`, `lock`, `mkdir`, `rmdir`, `unlink`, `unlink_c`,
-//! `write_new`, `write_replace`, `read_file`, `list`, `rename`, `fsync`,
-//! `syncfs`. Each refuses to follow a link below the root; where a
+//! `lstat`, `fstat`, `lock`, `mkdir`, `set_dir_mode`, `set_dir_mode_of`,
+//! `rmdir`, `unlink`, `unlink_c`, `write_new`, `read_file`, `list`,
+//! `rename`, `fsync`, `syncfs`, `io_failure`. Each refuses to follow a link below the root; where a
 //! platform cannot give a guarantee natively, its module says so at the
 //! top and docs/guarantees.md lists it.
 

@@ -11,6 +11,7 @@ use std::io::Write;
 pub(crate) use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::error::IoFailure;
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags};
 /// The error of every call here: an OS error number.
 pub(crate) use rustix::io::Errno;
@@ -169,6 +170,26 @@ impl Meta {
     }
 }
 
+/// What an error from one of these calls means, by its error number.
+pub(crate) fn io_failure(error: &std::io::Error) -> IoFailure {
+    let Some(raw) = error.raw_os_error() else {
+        return IoFailure::Other;
+    };
+    match Errno::from_raw_os_error(raw) {
+        Errno::ACCESS => IoFailure::PermissionDenied,
+        Errno::PERM => IoFailure::NotPermitted,
+        Errno::ROFS => IoFailure::ReadOnlyFileSystem,
+        Errno::NOSPC => IoFailure::NoSpace,
+        Errno::DQUOT => IoFailure::QuotaExceeded,
+        Errno::NAMETOOLONG => IoFailure::NameTooLong,
+        Errno::BUSY | Errno::TXTBSY => IoFailure::Busy,
+        Errno::XDEV => IoFailure::CrossDevice,
+        Errno::MLINK => IoFailure::TooManyLinks,
+        Errno::IO => IoFailure::InputOutput,
+        _ => IoFailure::Other,
+    }
+}
+
 /// `lstat` relative to a directory handle.
 pub(crate) fn lstat(dir: BorrowedFd<'_>, name: &str) -> Result<Meta, Errno> {
     rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).map(|s| Meta::of(&s))
@@ -182,6 +203,29 @@ pub(crate) fn lock(dir: BorrowedFd<'_>) -> std::io::Result<()> {
 
 pub(crate) fn mkdir(dir: BorrowedFd<'_>, name: &str, mode: u32) -> Result<(), Errno> {
     rfs::mkdirat(dir, name, mode_bits(mode))
+}
+
+/// Give the directory `dir/name`, just created, exactly `mode`: `mkdirat`
+/// applies the umask. Opened without following a link (what is at the name
+/// may have been swapped since), and changed only if the umask cleared bits.
+pub(crate) fn set_dir_mode(dir: BorrowedFd<'_>, name: &str, mode: u32) -> Result<(), Errno> {
+    let fd = rfs::openat(dir, name, DIR_FLAGS, Mode::empty())?;
+    exact_mode(&fd, mode)
+}
+
+/// As [`set_dir_mode`], for a directory named by a path (the root and its
+/// ancestors; earlier components may be links, the last is not followed).
+pub(crate) fn set_dir_mode_of(path: &std::path::Path, mode: u32) -> Result<(), Errno> {
+    let fd = rfs::openat(rfs::CWD, path, DIR_FLAGS, Mode::empty())?;
+    exact_mode(&fd, mode)
+}
+
+fn exact_mode(fd: &OwnedFd, mode: u32) -> Result<(), Errno> {
+    #[allow(clippy::useless_conversion)] // `st_mode` is `u16` on macOS.
+    if u32::from(rfs::fstat(fd)?.st_mode) & 0o7777 != mode {
+        rfs::fchmod(fd, mode_bits(mode))?;
+    }
+    Ok(())
 }
 
 pub(crate) fn rmdir(dir: BorrowedFd<'_>, name: &str) -> Result<(), Errno> {
@@ -199,6 +243,12 @@ pub(crate) fn unlink_c(dir: BorrowedFd<'_>, name: &CString) -> Result<(), Errno>
 /// Create `dir/name` exclusively (never through a link), write `contents`,
 /// set `mode` exactly (the umask does not apply), optionally `fsync`, and
 /// return the inode number that identifies the file as ours from now on.
+///
+/// This is the only way the crate opens a file for writing: always a new
+/// file at a name stencil chose (`O_CREAT | O_EXCL | O_NOFOLLOW`), so
+/// whatever is already at that name — a file, a hard link to a file outside
+/// the root, a symbolic link — makes it fail with `EEXIST` and is never
+/// truncated, appended to or written through.
 pub(crate) fn write_new(
     dir: BorrowedFd<'_>,
     name: &str,
@@ -224,15 +274,25 @@ pub(crate) fn write_new(
     Ok(u64::from(stat.st_ino))
 }
 
-/// Read a small file relative to a directory handle, not through a link.
+/// Read a small regular file relative to a directory handle, not through
+/// a link. Anything else at the name (a FIFO that would block, a device, a
+/// directory) is refused with [`std::io::ErrorKind::InvalidInput`], without
+/// reading from it.
 pub(crate) fn read_file(dir: BorrowedFd<'_>, name: &str) -> Result<Vec<u8>, std::io::Error> {
     use std::io::Read;
+    // Non-blocking, so that opening a planted FIFO does not wait for a writer.
     let fd = rfs::openat(
         dir,
         name,
-        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK,
         Mode::empty(),
     )?;
+    if FileType::from_raw_mode(rfs::fstat(&fd)?.st_mode) != FileType::RegularFile {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
     let mut buf = Vec::new();
     File::from(fd).read_to_end(&mut buf)?;
     Ok(buf)
@@ -279,27 +339,6 @@ pub(crate) fn open_root(path: &std::path::Path) -> Result<OwnedFd, Errno> {
     )
 }
 
-/// Write `dir/name` afresh (truncating), not through a link.
-pub(crate) fn write_replace(
-    dir: BorrowedFd<'_>,
-    name: &str,
-    contents: &[u8],
-    sync: bool,
-) -> std::io::Result<()> {
-    let fd = rfs::openat(
-        dir,
-        name,
-        OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-        mode_bits(0o644),
-    )?;
-    let mut file = File::from(fd);
-    file.write_all(contents)?;
-    if sync {
-        native::fsync(file.as_fd())?;
-    }
-    Ok(())
-}
-
 pub(crate) fn rename(dir: BorrowedFd<'_>, from: &str, to: &str) -> Result<(), Errno> {
     rfs::renameat(dir, from, dir, to)
 }
@@ -310,4 +349,32 @@ fn mode_bits(mode: u32) -> Mode {
     #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
     let raw = rfs::RawMode::try_from(mode & 0o7777).unwrap_or(0o600);
     Mode::from_raw_mode(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_number_maps_to_what_it_means() {
+        for (errno, want) in [
+            (Errno::ACCESS, IoFailure::PermissionDenied),
+            (Errno::PERM, IoFailure::NotPermitted),
+            (Errno::ROFS, IoFailure::ReadOnlyFileSystem),
+            (Errno::NOSPC, IoFailure::NoSpace),
+            (Errno::DQUOT, IoFailure::QuotaExceeded),
+            (Errno::NAMETOOLONG, IoFailure::NameTooLong),
+            (Errno::BUSY, IoFailure::Busy),
+            (Errno::TXTBSY, IoFailure::Busy),
+            (Errno::XDEV, IoFailure::CrossDevice),
+            (Errno::MLINK, IoFailure::TooManyLinks),
+            (Errno::IO, IoFailure::InputOutput),
+            (Errno::NOENT, IoFailure::Other),
+            (Errno::ISDIR, IoFailure::Other),
+        ] {
+            assert_eq!(io_failure(&errno.into()), want, "{errno:?}");
+        }
+        let synthetic = std::io::Error::other("no error number");
+        assert_eq!(io_failure(&synthetic), IoFailure::Other);
+    }
 }

@@ -43,6 +43,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use windows_sys::Win32::Foundation as win;
+
+use crate::error::IoFailure;
 use windows_sys::Win32::Storage::FileSystem as wfs;
 
 /// An OS error: a Windows error code, normalised so that one condition
@@ -367,6 +369,36 @@ pub(crate) fn lock(dir: BorrowedFd<'_>) -> io::Result<()> {
     }
 }
 
+/// What an error from one of these calls means, by its Windows error code.
+pub(crate) fn io_failure(error: &io::Error) -> IoFailure {
+    let Some(code) = error.raw_os_error().and_then(|c| u32::try_from(c).ok()) else {
+        return IoFailure::Other;
+    };
+    match code {
+        win::ERROR_ACCESS_DENIED => IoFailure::PermissionDenied,
+        win::ERROR_PRIVILEGE_NOT_HELD => IoFailure::NotPermitted,
+        win::ERROR_WRITE_PROTECT => IoFailure::ReadOnlyFileSystem,
+        win::ERROR_DISK_FULL | win::ERROR_HANDLE_DISK_FULL => IoFailure::NoSpace,
+        win::ERROR_DISK_QUOTA_EXCEEDED => IoFailure::QuotaExceeded,
+        win::ERROR_FILENAME_EXCED_RANGE => IoFailure::NameTooLong,
+        win::ERROR_SHARING_VIOLATION | win::ERROR_LOCK_VIOLATION => IoFailure::Busy,
+        win::ERROR_NOT_SAME_DEVICE => IoFailure::CrossDevice,
+        win::ERROR_TOO_MANY_LINKS => IoFailure::TooManyLinks,
+        win::ERROR_IO_DEVICE | win::ERROR_CRC => IoFailure::InputOutput,
+        _ => IoFailure::Other,
+    }
+}
+
+/// Windows has no permission bits: a created directory's mode is not set.
+pub(crate) fn set_dir_mode(_dir: BorrowedFd<'_>, _name: &str, _mode: u32) -> Result<(), Errno> {
+    Ok(())
+}
+
+/// As [`set_dir_mode`], for a directory named by a path.
+pub(crate) fn set_dir_mode_of(_path: &Path, _mode: u32) -> Result<(), Errno> {
+    Ok(())
+}
+
 pub(crate) fn mkdir(dir: BorrowedFd<'_>, name: &str, _mode: u32) -> Result<(), Errno> {
     Ok(fs::create_dir(dir.join(name))?)
 }
@@ -413,14 +445,19 @@ pub(crate) fn write_new(
     Ok(Meta::of(&file)?.ino)
 }
 
-/// Read a small file relative to a directory handle, not through a link.
+/// Read a small regular file relative to a directory handle, not through
+/// a link; a reparse point or directory there is refused without reading.
 pub(crate) fn read_file(dir: BorrowedFd<'_>, name: &str) -> io::Result<Vec<u8>> {
     let mut file = OpenOptions::new()
         .read(true)
         .custom_flags(wfs::FILE_FLAG_OPEN_REPARSE_POINT)
         .open(dir.join(name))?;
-    if Meta::of(&file)?.is_reparse_point() {
-        return Err(Errno::LOOP.into());
+    let meta = Meta::of(&file)?;
+    if meta.is_reparse_point() || meta.attributes & u64::from(wfs::FILE_ATTRIBUTE_DIRECTORY) != 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
     }
     let mut buf = Vec::new();
     file.read_to_end(&mut buf)?;
@@ -475,23 +512,6 @@ pub(crate) fn open_root(path: &Path) -> Result<OwnedFd, Errno> {
         meta: Meta::of(&handle)?,
         lock: OnceLock::new(),
     })
-}
-
-/// Write `dir/name` afresh: whatever has the name (a link included) is
-/// removed first and a new file created exclusively, so nothing is ever
-/// written through an existing name.
-pub(crate) fn write_replace(
-    dir: BorrowedFd<'_>,
-    name: &str,
-    contents: &[u8],
-    sync: bool,
-) -> io::Result<()> {
-    match fs::remove_file(dir.join(name)) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    write_new(dir, name, contents, 0o644, sync).map(|_| ())
 }
 
 /// Rename within one directory, replacing the target.
