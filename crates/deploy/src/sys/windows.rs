@@ -272,6 +272,18 @@ impl Fs {
         if lstat(dir, name)?.is_dir() {
             return Err(Errno::ISDIR);
         }
+        // A file another process holds open without delete sharing cannot
+        // be replaced, and its backup link could not be removed again: ask
+        // for delete access first and touch nothing if it is refused. (A
+        // process opening it between this check and the rename makes the
+        // rename fail the same way; only its backup link is then left in
+        // the staging area.)
+        OpenOptions::new()
+            .access_mode(wfs::DELETE)
+            .share_mode(wfs::FILE_SHARE_READ | wfs::FILE_SHARE_WRITE | wfs::FILE_SHARE_DELETE)
+            .custom_flags(wfs::FILE_FLAG_BACKUP_SEMANTICS | wfs::FILE_FLAG_OPEN_REPARSE_POINT)
+            .open(&target)
+            .map_err(|e| Errno::from_io(&e))?;
         match fs::hard_link(&target, &kept) {
             Ok(()) => {
                 // One rename replaces the old name: readers see old or new.
