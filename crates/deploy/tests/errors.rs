@@ -8,7 +8,7 @@
 //! `EACCES` by deploying from a child process running as `nobody` when root,
 //! or directly into a read-only directory otherwise.
 // Unix only: it provokes error numbers with permission bits, `chattr` and
-// `setuid`; Windows error codes map through `sys/windows.rs`'s `io_failure`.
+// `setuid`; the Windows codes' mapping is unit-tested in `sys/windows.rs`.
 #![cfg(unix)]
 
 mod common;

@@ -530,3 +530,42 @@ pub(crate) fn open_root(path: &Path) -> Result<OwnedFd, Errno> {
 pub(crate) fn rename(dir: BorrowedFd<'_>, from: &str, to: &str) -> Result<(), Errno> {
     Ok(fs::rename(dir.join(from), dir.join(to))?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_code_maps_to_what_it_means() {
+        for (code, want) in [
+            (win::ERROR_ACCESS_DENIED, IoFailure::PermissionDenied),
+            (win::ERROR_PRIVILEGE_NOT_HELD, IoFailure::NotPermitted),
+            (win::ERROR_WRITE_PROTECT, IoFailure::ReadOnlyFileSystem),
+            (win::ERROR_DISK_FULL, IoFailure::NoSpace),
+            (win::ERROR_HANDLE_DISK_FULL, IoFailure::NoSpace),
+            (win::ERROR_DISK_QUOTA_EXCEEDED, IoFailure::QuotaExceeded),
+            (win::ERROR_FILENAME_EXCED_RANGE, IoFailure::NameTooLong),
+            (win::ERROR_SHARING_VIOLATION, IoFailure::Busy),
+            (win::ERROR_LOCK_VIOLATION, IoFailure::Busy),
+            (win::ERROR_NOT_SAME_DEVICE, IoFailure::CrossDevice),
+            (win::ERROR_TOO_MANY_LINKS, IoFailure::TooManyLinks),
+            (win::ERROR_IO_DEVICE, IoFailure::InputOutput),
+            (win::ERROR_FILE_NOT_FOUND, IoFailure::Other),
+        ] {
+            let error = io::Error::from_raw_os_error(i32::try_from(code).unwrap());
+            assert_eq!(io_failure(&error), want, "{code}");
+        }
+        assert_eq!(io_failure(&io::Error::other("none")), IoFailure::Other);
+    }
+
+    #[test]
+    fn one_condition_has_one_errno() {
+        let errno = |code: u32| Errno::from_io(&io::Error::from_raw_os_error(code as i32));
+        assert_eq!(errno(win::ERROR_PATH_NOT_FOUND), Errno::NOENT);
+        assert_eq!(errno(win::ERROR_FILE_NOT_FOUND), Errno::NOENT);
+        assert_eq!(errno(win::ERROR_FILE_EXISTS), Errno::EXIST);
+        assert_eq!(errno(win::ERROR_ALREADY_EXISTS), Errno::EXIST);
+        assert_eq!(errno(win::ERROR_LOCK_VIOLATION), Errno::BUSY);
+        assert_eq!(Errno::from_io(&io::Error::other("none")), Errno::IO);
+    }
+}
