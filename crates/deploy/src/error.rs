@@ -394,7 +394,9 @@ fn describe(kind: IoFailure, source: &io::Error) -> String {
     }
 }
 
-#[cfg(test)]
+// Unix error numbers (rustix); the Windows codes map through
+// `sys::windows::io_failure`.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

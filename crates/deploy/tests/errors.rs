@@ -1,12 +1,15 @@
 //! Errors that say what happened: each operating-system failure is reported
 //! as what it means (`IoFailure`), provoked for real where the machine
-//! allows it. The mapping of every error number is unit-tested in `sys.rs`
+//! allows it. The mapping of every error number is unit-tested in `sys/unix.rs`
 //! and `error.rs`; these tests check it end to end.
 //!
 //! Tests may run as root, who ignores permission bits: `EPERM` is provoked
 //! with the immutable attribute (`chattr +i`, which needs root), and
 //! `EACCES` by deploying from a child process running as `nobody` when root,
 //! or directly into a read-only directory otherwise.
+// Unix only: it provokes error numbers with permission bits, `chattr` and
+// `setuid`; the Windows codes' mapping is unit-tested in `sys/windows.rs`.
+#![cfg(unix)]
 
 mod common;
 

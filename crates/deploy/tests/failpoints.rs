@@ -5,9 +5,9 @@
 
 mod common;
 
-use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 
+use common::os::{set_mode, symlink};
 use common::*;
 use stencil_deploy::{
     DeployError, DeployOptions, DeployPlan, Durability, FailAction, Failpoint, OverwritePolicy,
@@ -21,11 +21,7 @@ const FILES: usize = 30;
 fn old_tree(root: &Path) {
     write(root, "d0/sub0/f0.md", "old 0");
     write(root, "d0/sub0/f3.md", "old 3");
-    std::fs::set_permissions(
-        root.join("d0/sub0/f3.md"),
-        std::fs::Permissions::from_mode(0o600),
-    )
-    .unwrap();
+    set_mode(root.join("d0/sub0/f3.md"), 0o600).unwrap();
     write(root, "d1/sub0/f12.md", "old 12");
     write(root, "d1/unrelated.txt", "keep");
     write(root, "top.md", "keep");

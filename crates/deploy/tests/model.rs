@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 
+use common::os::{set_mode, symlink};
 use common::*;
 use proptest::prelude::*;
 use stencil_deploy::{DeployOptions, DeployPlan, Durability, OverwritePolicy, RelPath, deploy};
@@ -57,7 +57,7 @@ fn build(root: &Path, pre: &[Pre]) {
                 Box::new(move |path: &Path| {
                     std::fs::write(path, [*c; 3])?;
                     let mode = if *exec { 0o755 } else { 0o640 };
-                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                    set_mode(path, mode)
                 }),
             ),
             Pre::Link(p) => (p, Box::new(|path: &Path| symlink("../../outside", path))),
@@ -110,7 +110,10 @@ fn model(before: &Snapshot, plan: &DeployPlan, policy: OverwritePolicy) -> Optio
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
+    // The model is case-sensitive and plants symbolic links; Windows file
+    // systems fold case and Wine cannot create links (see attacks.rs).
     #[test]
+    #[cfg_attr(windows, ignore = "case-sensitive model with symbolic links: not Windows semantics")]
     fn deploy_matches_the_policy_model(
         pre in prop::collection::vec(pre_strategy(), 0..10),
         files in prop::collection::vec((path_strategy(), any::<u8>(), prop::option::of(prop::sample::select(vec![0o600u32, 0o644, 0o755]))), 1..10),

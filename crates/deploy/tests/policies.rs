@@ -4,10 +4,10 @@
 
 mod common;
 
-use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use common::os::{set_mode, symlink};
 use common::*;
 use stencil_deploy::{
     DeployError, DeployEvent, DeployOptions, Durability, OverwritePolicy, RelPath, deploy,
@@ -55,7 +55,7 @@ fn overwrite_replaces_existing_files_and_reports_them() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     write(root, "a.md", "old");
-    std::fs::set_permissions(root.join("a.md"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    set_mode(root.join("a.md"), 0o600).unwrap();
     let plan = plan_of(root, &[("a.md", "new!"), ("b/c.md", "new")]);
     let report = deploy(&plan, &opts(OverwritePolicy::Overwrite)).unwrap();
     assert_eq!(paths(&report.overwritten), ["a.md"]);
@@ -65,7 +65,7 @@ fn overwrite_replaces_existing_files_and_reports_them() {
     assert_eq!(read(root, "a.md"), "new!");
     assert_eq!(
         mode(root, "a.md"),
-        0o644,
+        os::file_mode(0o644),
         "the planned mode replaces the old one"
     );
     assert_eq!(snapshot(root).len(), 3);
@@ -100,6 +100,10 @@ fn fail_aborts_before_placing_anything_and_names_every_existing_file() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "plants symbolic links: Wine 8 cannot create them (CreateSymbolicLinkW succeeds and creates nothing); run with --ignored on Windows with Developer Mode"
+)]
 fn a_link_at_the_leaf_counts_as_existing_and_is_never_followed() {
     for policy in ALL {
         let dir = tempfile::tempdir().unwrap();
@@ -186,12 +190,17 @@ fn a_file_where_a_directory_is_needed_is_an_error_under_every_policy() {
 }
 
 /// Make `dir` unwritable even for root (who ignores permission bits): the
-/// immutable attribute where `chattr` works, mode 0555 otherwise.
+/// immutable attribute where `chattr` works, mode 0555 otherwise. Unix
+/// only: Windows' read-only attribute does not stop files being created in
+/// a directory (the Windows failure of the same kind, a file another
+/// process holds open, has its own test below).
+#[cfg(unix)]
 struct ReadOnly(std::path::PathBuf, bool);
 
+#[cfg(unix)]
 impl ReadOnly {
     fn new(dir: &Path) -> ReadOnly {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        set_mode(dir, 0o555).unwrap();
         let probe = dir.join(".probe");
         if std::fs::write(&probe, "").is_ok() {
             std::fs::remove_file(&probe).unwrap();
@@ -211,6 +220,7 @@ impl ReadOnly {
     }
 }
 
+#[cfg(unix)]
 impl Drop for ReadOnly {
     fn drop(&mut self) {
         if self.1 {
@@ -219,10 +229,11 @@ impl Drop for ReadOnly {
                 .arg(&self.0)
                 .status();
         }
-        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
+        let _ = set_mode(&self.0, 0o755);
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn a_read_only_directory_fails_cleanly_and_changes_nothing() {
     for policy in [OverwritePolicy::Skip, OverwritePolicy::Overwrite] {
@@ -252,6 +263,7 @@ fn a_read_only_directory_fails_cleanly_and_changes_nothing() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn overwriting_in_a_read_only_directory_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();
@@ -267,6 +279,8 @@ fn overwriting_in_a_read_only_directory_fails_cleanly() {
     assert_eq!(snapshot(root), before);
 }
 
+/// Unix only: Windows has no permission bits to apply.
+#[cfg(unix)]
 #[test]
 fn modes_are_applied_exactly() {
     let dir = tempfile::tempdir().unwrap();
@@ -298,6 +312,7 @@ fn modes_are_applied_exactly() {
 /// Not a test: the body of the child process of
 /// `directories_get_their_mode_exactly_under_a_restrictive_umask`, run under
 /// `umask 077`. Deploys into a root that does not exist yet (two levels).
+#[cfg(unix)] // umask and permission bits
 #[test]
 #[ignore = "run by directories_get_their_mode_exactly_under_a_restrictive_umask"]
 fn umask_child() {
@@ -316,6 +331,7 @@ fn umask_child() {
     println!("RESULT done");
 }
 
+#[cfg(unix)] // umask and permission bits
 #[test]
 fn directories_get_their_mode_exactly_under_a_restrictive_umask() {
     let dir = tempfile::tempdir().unwrap();
@@ -334,6 +350,7 @@ fn directories_get_their_mode_exactly_under_a_restrictive_umask() {
         String::from_utf8_lossy(&out.stderr)
     );
     let base = dir.path();
+    use std::os::unix::fs::PermissionsExt;
     let dir_mode = |rel: &str| {
         std::fs::symlink_metadata(base.join(rel))
             .unwrap()
@@ -538,6 +555,10 @@ fn the_portable_fallback_gives_the_same_tree() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "under Wine a file another thread is reading cannot be replaced (sharing violation): the held-open case, tested by a_file_held_open_elsewhere_fails_cleanly_and_rolls_back"
+)]
 fn readers_see_the_old_or_the_new_file_never_a_partial_one() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
@@ -569,4 +590,28 @@ fn readers_see_the_old_or_the_new_file_never_a_partial_one() {
         reader.join().unwrap()
     });
     assert!(reads > 0);
+}
+
+/// Windows: a file another process holds open without delete sharing
+/// cannot be replaced. The deploy must fail naming it and leave the tree as
+/// it was (the file placed before it rolled back).
+#[cfg(windows)]
+#[test]
+fn a_file_held_open_elsewhere_fails_cleanly_and_rolls_back() {
+    use std::os::windows::fs::OpenOptionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "a.md", "old a");
+    write(root, "held.md", "old held");
+    let before = snapshot(root);
+    let _held = std::fs::OpenOptions::new()
+        .read(true)
+        .share_mode(0)
+        .open(root.join("held.md"))
+        .unwrap();
+    let plan = plan_of(root, &[("a.md", "new a"), ("held.md", "new held")]);
+    let err = deploy(&plan, &opts(OverwritePolicy::Overwrite)).unwrap_err();
+    assert!(err.to_string().contains("held.md"), "{err}");
+    drop(_held);
+    assert_eq!(snapshot(root), before);
 }

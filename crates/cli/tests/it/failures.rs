@@ -242,6 +242,8 @@ fn import_of_a_tree_without_a_root_folder() -> TestResult {
     Ok(())
 }
 
+/// Unix only: it makes a file unreadable with permission bits.
+#[cfg(unix)]
 #[test]
 fn import_of_an_unreadable_file_names_it() -> TestResult {
     use std::os::unix::fs::PermissionsExt;

@@ -1,7 +1,7 @@
 //! How the protocol's steps fail: error constructors that name the path,
 //! and the test-only failpoints.
 
-use std::os::fd::{AsFd, BorrowedFd};
+use crate::sys::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
 use crate::error::DeployError;

@@ -1,8 +1,7 @@
 //! The deploy lock: `flock` on the state directory itself, so that taking
 //! it creates no file. Held for the whole deploy or recovery.
 
-use std::fs::File;
-use std::os::fd::{AsFd, BorrowedFd};
+use crate::sys::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use crate::error::DeployError;
@@ -12,7 +11,7 @@ use crate::sys::{self, Errno, Fs};
 use super::fail::io;
 
 pub(super) struct Lock {
-    state: File,
+    state: OwnedFd,
 }
 
 impl Lock {
@@ -34,12 +33,13 @@ impl Lock {
                 Err(e) => return Err(io("create directory", root.join(STATE_DIR), e)),
             }
             let state = match fs.open_dir(root_fd, STATE_DIR) {
-                Ok(fd) => File::from(fd),
+                Ok(fd) => fd,
                 Err(Errno::NOENT) => continue,
                 Err(Errno::LOOP | Errno::NOTDIR) => return Err(state_dir()),
                 Err(e) => return Err(io("open", root.join(STATE_DIR), e)),
             };
-            sys::lock(&state).map_err(|e| DeployError::io("lock", root.join(STATE_DIR), e))?;
+            sys::lock(state.as_fd())
+                .map_err(|e| DeployError::io("lock", root.join(STATE_DIR), e))?;
             let mine = sys::fstat(&state).map(|m| (m.dev, m.ino));
             match (mine, sys::lstat(root_fd, STATE_DIR)) {
                 (Ok(mine), Ok(now)) if (now.dev, now.ino) == mine => {

@@ -28,7 +28,7 @@ mod state;
 mod tx;
 mod undo;
 
-use std::os::fd::AsFd;
+use crate::sys::AsFd;
 use std::path::Path;
 use std::time::Instant;
 

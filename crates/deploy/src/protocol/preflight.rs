@@ -2,8 +2,8 @@
 //! without following links — and the dry run, which is a preflight
 //! reported.
 
+use crate::sys::{AsFd, BorrowedFd, OwnedFd};
 use std::collections::HashMap;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! The project root: opened, or created with its missing ancestors; and
 //! removed again, as far as a failed deploy created it.
 
-use std::os::fd::OwnedFd;
+use crate::sys::OwnedFd;
 use std::path::Path;
 
 use crate::error::DeployError;

@@ -1,7 +1,7 @@
 //! The staging area, `.stencil/deploy-staging/`: its lanes, the staged
 //! files written into them, and clearing it afterwards.
 
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use crate::sys::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 

@@ -5,8 +5,8 @@
 //! steps: they share the transaction's state (lanes, the placed and removed
 //! lists its rollback walks) with the writes, so they stay beside them.
 
+use crate::sys::{AsFd, BorrowedFd, OwnedFd};
 use std::collections::BTreeSet;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::time::Instant;
 

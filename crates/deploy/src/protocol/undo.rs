@@ -2,8 +2,8 @@
 //! created — for a rollback in the same process, and for recovery of a
 //! deploy that was killed (from its journal).
 
+use crate::sys::{AsFd, BorrowedFd, OwnedFd};
 use std::collections::HashMap;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use crate::error::DeployError;

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use stencil_deploy::{DeployPlan, Expect, RelPath};
@@ -36,7 +35,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Snapshot) {
     for path in entries {
         let meta = std::fs::symlink_metadata(&path).unwrap();
         let rel = path.strip_prefix(root).unwrap().to_path_buf();
-        let mode = meta.permissions().mode() & 0o7777;
+        let mode = os::mode_of(&meta);
         if meta.file_type().is_symlink() {
             let target = std::fs::read_link(&path).unwrap();
             out.insert(rel, Node::Link { target });
@@ -90,11 +89,7 @@ pub fn read(root: &Path, rel: &str) -> String {
 }
 
 pub fn mode(root: &Path, rel: &str) -> u32 {
-    std::fs::symlink_metadata(root.join(rel))
-        .unwrap()
-        .permissions()
-        .mode()
-        & 0o7777
+    os::mode_of(&std::fs::symlink_metadata(root.join(rel)).unwrap())
 }
 
 pub fn paths(list: &[RelPath]) -> Vec<&str> {
@@ -136,15 +131,22 @@ pub fn expected_after(before: &Snapshot, plan: &DeployPlan, overwrite: bool) -> 
             rel,
             Node::File {
                 bytes: entry.contents().to_vec(),
-                mode: entry.effective_mode(),
+                mode: os::file_mode(entry.effective_mode()),
             },
         );
     }
     after
 }
 
+/// Windows has no permission bits: every mode reads as 0.
+#[cfg(windows)]
+pub fn created_dir_mode() -> u32 {
+    0
+}
+
 /// The mode deploy gives the directories it creates: 0o755 less the umask,
 /// learned by creating one the same way.
+#[cfg(unix)]
 pub fn created_dir_mode() -> u32 {
     static MODE: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
     *MODE.get_or_init(|| {
@@ -155,6 +157,68 @@ pub fn created_dir_mode() -> u32 {
             .mode(0o755)
             .create(&probe)
             .unwrap();
-        std::fs::metadata(&probe).unwrap().permissions().mode() & 0o7777
+        os::mode_of(&std::fs::metadata(&probe).unwrap())
     })
+}
+
+/// The few calls the tests make that differ between Unix and Windows.
+/// Windows has no permission bits (modes read as 0 and are not set) and
+/// needs to know whether a link points to a directory.
+pub mod os {
+    use std::path::Path;
+
+    // Not every test file plants links.
+    #[cfg(unix)]
+    #[allow(unused_imports)]
+    pub use std::os::unix::fs::symlink;
+
+    /// A symbolic link at `link` to `target` (relative to the link's
+    /// directory, as on Unix); a directory link if the target is one.
+    #[cfg(windows)]
+    #[allow(dead_code)]
+    pub fn symlink(target: impl AsRef<Path>, link: impl AsRef<Path>) -> std::io::Result<()> {
+        let (target, link) = (target.as_ref(), link.as_ref());
+        let resolved = link
+            .parent()
+            .map(|p| p.join(target))
+            .unwrap_or(target.into());
+        if std::fs::metadata(resolved).is_ok_and(|m| m.is_dir()) {
+            std::os::windows::fs::symlink_dir(target, link)
+        } else {
+            std::os::windows::fs::symlink_file(target, link)
+        }
+    }
+
+    /// Permission bits of `meta` (0 on Windows).
+    pub fn mode_of(meta: &std::fs::Metadata) -> u32 {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            meta.permissions().mode() & 0o7777
+        }
+        #[cfg(windows)]
+        {
+            let _ = meta;
+            0
+        }
+    }
+
+    /// The mode a file deployed with `mode` reads back as.
+    pub fn file_mode(mode: u32) -> u32 {
+        if cfg!(unix) { mode } else { 0 }
+    }
+
+    /// Set permission bits (nothing on Windows).
+    pub fn set_mode(path: impl AsRef<Path>, mode: u32) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        }
+        #[cfg(windows)]
+        {
+            let _ = (path, mode);
+            Ok(())
+        }
+    }
 }

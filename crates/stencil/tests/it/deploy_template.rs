@@ -31,7 +31,12 @@ fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
             if p.is_dir() {
                 walk(&p, root, out);
             } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                // `/`-separated on every platform, like the plan's paths.
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, fs::read(&p).unwrap());
             }
         }
@@ -524,7 +529,6 @@ fn a_file_that_does_not_render_names_its_artifact_and_stored_path() {
 
 #[test]
 fn verbatim_binary_and_executable_files_keep_their_bytes_and_mode() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let catalog = Catalog::open(dir.path().join("catalog.db")).unwrap();
     let k = key("skill:tools");
@@ -566,20 +570,25 @@ fn verbatim_binary_and_executable_files_keep_their_bytes_and_mode() {
         fs::read_to_string(base.join("run.sh")).unwrap(),
         "#!/bin/sh\necho 'rocket'\n"
     );
-    let mode = fs::metadata(base.join("run.sh"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o111, 0o111, "run.sh mode {mode:o}");
-    let out = std::process::Command::new(base.join("run.sh"))
-        .output()
-        .unwrap();
-    assert_eq!(out.stdout, b"rocket\n");
-    let mode = fs::metadata(base.join("raw.hbs"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o111, 0, "raw.hbs mode {mode:o}");
+    // Unix only: Windows has no executable bit (and no `sh` to run it).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(base.join("run.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o111, 0o111, "run.sh mode {mode:o}");
+        let out = std::process::Command::new(base.join("run.sh"))
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, b"rocket\n");
+        let mode = fs::metadata(base.join("raw.hbs"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o111, 0, "raw.hbs mode {mode:o}");
+    }
 }
 
 #[test]

@@ -9,6 +9,9 @@
 //! The text files live in the workspace's `testdata/real-tree/` (shared
 //! with the CLI's tests); what git does not
 //! hold well (binary, CRLF, symlink, modes) is made at test time.
+// Unix only: the fixture needs permission bits and a symbolic link,
+// which Windows (and Wine) cannot give it.
+#![cfg(unix)]
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};

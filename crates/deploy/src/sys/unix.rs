@@ -1,23 +1,25 @@
-//! The few system calls the protocol needs, each refusing to follow a
-//! symbolic link, with a portable fallback where Linux's fast path is
-//! missing.
-//!
-//! This is the one interface between the protocol (`protocol/`) and the
-//! operating system: nothing under `protocol/` calls `rustix` or names one
-//! of its types except through this module (`Errno` is re-exported here,
-//! file metadata is reduced to [`Meta`]), so a port to another platform
-//! replaces this file and nothing else.
+//! The interface on Linux and macOS: POSIX calls relative to directory
+//! handles, through `rustix`, each refusing to follow a symbolic link. The
+//! kernel-specific fast paths (beneath-the-root lookup, no-replace and
+//! exchange renames, whole-file-system flush, drive-cache flush) live in
+//! `linux.rs` and `macos.rs`; everything else here is shared and is also
+//! the portable fallback when a fast path is missing.
 
 use std::ffi::CString;
 use std::fs::File;
 use std::io::Write;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+pub(crate) use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::IoFailure;
-use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags, ResolveFlags};
+use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags};
 /// The error of every call here: an OS error number.
 pub(crate) use rustix::io::Errno;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::linux as native;
+#[cfg(target_vendor = "apple")]
+use super::macos as native;
 
 /// Directory handles are opened readable (so they can be `fsync`ed) and
 /// never through a link.
@@ -26,10 +28,12 @@ const DIR_FLAGS: OFlags = OFlags::RDONLY
     .union(OFlags::CLOEXEC)
     .union(OFlags::NOFOLLOW);
 
-/// Set once `openat2` reported ENOSYS (kernels before 5.6).
-static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
-/// Set once `renameat2` flags were refused (kernels before 3.15, or a file
-/// system without support).
+/// Set once the kernel has no beneath-the-root lookup (`openat2` reported
+/// ENOSYS on Linux before 5.6; always on macOS).
+static NO_BENEATH: AtomicBool = AtomicBool::new(false);
+/// Set once no-replace/exchange renames were refused (Linux before 3.15,
+/// macOS before 10.12, or a file system without support: see
+/// `native::RENAME_UNSUPPORTED`).
 static NO_RENAMEAT2: AtomicBool = AtomicBool::new(false);
 
 /// The file-system operations of one deploy.
@@ -50,23 +54,10 @@ impl Fs {
         if rel.is_empty() {
             return rfs::openat(base, c".", DIR_FLAGS, Mode::empty());
         }
-        if !self.portable && !NO_OPENAT2.load(Ordering::Relaxed) {
-            let resolve =
-                ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
-            // EAGAIN means a concurrent rename raced the lookup; the kernel
-            // asks us to retry.
-            for _ in 0..8 {
-                match rfs::openat2(base, rel, DIR_FLAGS, Mode::empty(), resolve) {
-                    Err(Errno::AGAIN) => continue,
-                    Err(Errno::NOSYS) => {
-                        NO_OPENAT2.store(true, Ordering::Relaxed);
-                        break;
-                    }
-                    other => return other,
-                }
-            }
-            if !NO_OPENAT2.load(Ordering::Relaxed) {
-                return Err(Errno::AGAIN);
+        if !self.portable && !NO_BENEATH.load(Ordering::Relaxed) {
+            match native::open_beneath(base, rel, DIR_FLAGS) {
+                Some(Err(Errno::NOSYS)) | None => NO_BENEATH.store(true, Ordering::Relaxed),
+                Some(other) => return other,
             }
         }
         // Portable walk: one `openat(O_NOFOLLOW|O_DIRECTORY)` per component.
@@ -94,7 +85,9 @@ impl Fs {
     ) -> Result<(), Errno> {
         if self.native_rename() {
             match rfs::renameat_with(stage, slot, dir, name, RenameFlags::NOREPLACE) {
-                Err(Errno::INVAL | Errno::NOSYS) => NO_RENAMEAT2.store(true, Ordering::Relaxed),
+                Err(e) if native::RENAME_UNSUPPORTED.contains(&e) => {
+                    NO_RENAMEAT2.store(true, Ordering::Relaxed)
+                }
                 other => return other,
             }
         }
@@ -119,7 +112,9 @@ impl Fs {
     ) -> Result<(), Errno> {
         if self.native_rename() {
             match rfs::renameat_with(stage, slot, dir, name, RenameFlags::EXCHANGE) {
-                Err(Errno::INVAL | Errno::NOSYS) => NO_RENAMEAT2.store(true, Ordering::Relaxed),
+                Err(e) if native::RENAME_UNSUPPORTED.contains(&e) => {
+                    NO_RENAMEAT2.store(true, Ordering::Relaxed)
+                }
                 other => return other,
             }
         }
@@ -157,9 +152,9 @@ pub(crate) struct Meta {
 impl Meta {
     fn of(stat: &rfs::Stat) -> Meta {
         Meta {
-            // `st_dev` is not `u64` on every libc target.
-            #[allow(clippy::useless_conversion)]
-            dev: u64::from(stat.st_dev),
+            // `st_dev` is `i32` on macOS; only equality matters here.
+            #[allow(clippy::unnecessary_cast, clippy::cast_sign_loss)]
+            dev: stat.st_dev as u64,
             #[allow(clippy::useless_conversion)]
             ino: u64::from(stat.st_ino),
             kind: FileType::from_raw_mode(stat.st_mode),
@@ -200,13 +195,14 @@ pub(crate) fn lstat(dir: BorrowedFd<'_>, name: &str) -> Result<Meta, Errno> {
     rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).map(|s| Meta::of(&s))
 }
 
-/// Take an exclusive advisory lock on `file` (`flock`), waiting for it.
-pub(crate) fn lock(file: &File) -> std::io::Result<()> {
-    file.lock()
+/// Take an exclusive advisory lock on the directory `dir` (`flock`),
+/// waiting for it; it is released when the handle is closed.
+pub(crate) fn lock(dir: BorrowedFd<'_>) -> std::io::Result<()> {
+    Ok(rfs::flock(dir, rfs::FlockOperation::LockExclusive)?)
 }
 
 pub(crate) fn mkdir(dir: BorrowedFd<'_>, name: &str, mode: u32) -> Result<(), Errno> {
-    rfs::mkdirat(dir, name, Mode::from_raw_mode(mode))
+    rfs::mkdirat(dir, name, mode_bits(mode))
 }
 
 /// Give the directory `dir/name`, just created, exactly `mode`: `mkdirat`
@@ -225,8 +221,9 @@ pub(crate) fn set_dir_mode_of(path: &std::path::Path, mode: u32) -> Result<(), E
 }
 
 fn exact_mode(fd: &OwnedFd, mode: u32) -> Result<(), Errno> {
-    if rfs::fstat(fd)?.st_mode & 0o7777 != mode {
-        rfs::fchmod(fd, Mode::from_raw_mode(mode))?;
+    #[allow(clippy::useless_conversion)] // `st_mode` is `u16` on macOS.
+    if u32::from(rfs::fstat(fd)?.st_mode) & 0o7777 != mode {
+        rfs::fchmod(fd, mode_bits(mode))?;
     }
     Ok(())
 }
@@ -260,19 +257,21 @@ pub(crate) fn write_new(
     sync: bool,
 ) -> std::io::Result<u64> {
     let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-    let fd = rfs::openat(dir, name, flags, Mode::from_raw_mode(mode))?;
+    let fd = rfs::openat(dir, name, flags, mode_bits(mode))?;
     let mut file = File::from(fd);
     file.write_all(contents)?;
     // The umask may have cleared bits; `fchmod` only then, since the
     // `fstat` is needed anyway for the inode number.
     let stat = rfs::fstat(&file)?;
-    if stat.st_mode & 0o7777 != mode {
-        rfs::fchmod(&file, Mode::from_raw_mode(mode))?;
+    #[allow(clippy::useless_conversion)] // `st_mode` is `u16` on macOS.
+    if u32::from(stat.st_mode) & 0o7777 != mode {
+        rfs::fchmod(&file, mode_bits(mode))?;
     }
     if sync {
-        rfs::fsync(&file)?;
+        native::fsync(file.as_fd())?;
     }
-    Ok(stat.st_ino)
+    #[allow(clippy::useless_conversion)] // `st_ino` is not `u64` on every libc target.
+    Ok(u64::from(stat.st_ino))
 }
 
 /// Read a small regular file relative to a directory handle, not through
@@ -312,12 +311,16 @@ pub(crate) fn list(dir: BorrowedFd<'_>) -> Result<Vec<CString>, Errno> {
     Ok(names)
 }
 
+/// Make `fd`'s data and metadata durable (on macOS including the drive's
+/// cache: `F_FULLFSYNC`).
 pub(crate) fn fsync(fd: impl AsFd) -> Result<(), Errno> {
-    rfs::fsync(fd)
+    native::fsync(fd.as_fd())
 }
 
+/// Make everything written to `fd`'s file system so far durable (Linux:
+/// `syncfs`; macOS: see `macos::syncfs`).
 pub(crate) fn syncfs(fd: impl AsFd) -> Result<(), Errno> {
-    rfs::syncfs(fd)
+    native::syncfs(fd.as_fd())
 }
 
 pub(crate) fn fstat(fd: impl AsFd) -> Result<Meta, Errno> {
@@ -338,6 +341,14 @@ pub(crate) fn open_root(path: &std::path::Path) -> Result<OwnedFd, Errno> {
 
 pub(crate) fn rename(dir: BorrowedFd<'_>, from: &str, to: &str) -> Result<(), Errno> {
     rfs::renameat(dir, from, dir, to)
+}
+
+/// `mode_t` is `u32` on Linux and `u16` on macOS; a deploy's modes are
+/// permission bits (`0o7777` at most), which fit both.
+fn mode_bits(mode: u32) -> Mode {
+    #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+    let raw = rfs::RawMode::try_from(mode & 0o7777).unwrap_or(0o600);
+    Mode::from_raw_mode(raw)
 }
 
 #[cfg(test)]
