@@ -275,11 +275,12 @@ fn a_schema_2_database_is_migrated_to_collection_metadata() {
         return;
     };
     drop(builder(&schema).open_postgres(&target).unwrap());
-    // Back to what schema 2 was: no metadata columns.
+    // Back to what schema 2 was: no metadata columns, no settings table.
     admin
         .batch_execute(
             "ALTER TABLE collections DROP COLUMN version, DROP COLUMN author, \
              DROP COLUMN license, DROP COLUMN homepage;
+             DROP TABLE settings;
              UPDATE stencil_schema SET version = 2;
              INSERT INTO collections (name, description, created_at) VALUES ('old', 'kept', 0);",
         )

@@ -131,7 +131,12 @@ pub(crate) fn deploy_many(
         let mut not_placed = Vec::new();
         for (disk, masked) in renders.disk().iter().zip(&renders.masked) {
             let folded = fold(disk.path.as_str());
-            if let Some(owner) = claims.insert(folded, template.name.clone()) {
+            // Two files of one template on one path are the plan's
+            // `Duplicate` (refused below, as in any deploy); a claim is
+            // between templates.
+            if let Some(owner) = claims.insert(folded, template.name.clone())
+                && owner != template.name
+            {
                 return Err(LifecycleError::Claimed {
                     path: disk.path.to_string(),
                     owner,

@@ -51,14 +51,18 @@ impl<'a> DiskReader<'a> {
                     self.plain_dirs.insert(dir.to_string());
                 }
                 Ok(_) => return Ok(DiskState::NotAFile),
-                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(DiskState::Missing),
+                Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                    return Ok(DiskState::Missing);
+                }
                 Err(e) => return Err(LifecycleError::io("inspect", path, e)),
             }
         }
         let path = self.project.join(rel);
         let meta = match std::fs::symlink_metadata(&path) {
             Ok(m) => m,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(DiskState::Missing),
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                return Ok(DiskState::Missing);
+            }
             Err(e) => return Err(LifecycleError::io("inspect", path, e)),
         };
         if !meta.is_file() {

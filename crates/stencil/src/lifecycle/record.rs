@@ -245,7 +245,16 @@ pub fn read_records(project: &Path) -> Result<Vec<DeploymentRecord>, LifecycleEr
     let dir = project.join(STATE_DIR).join(DEPLOYMENTS_DIR);
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        // No project yet, or a file where it would be: nothing recorded
+        // there (a deploy then reports the file in its own words).
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(Vec::new());
+        }
         Err(e) => return Err(LifecycleError::io("read directory", dir, e)),
     };
     let mut records = Vec::new();
@@ -276,7 +285,14 @@ pub fn read_record(
     let path: PathBuf = project.join(record_rel_path(template));
     match std::fs::read(&path) {
         Ok(bytes) => Ok(Some((DeploymentRecord::from_json(&path, &bytes)?, bytes))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(LifecycleError::io("read", path, e)),
     }
 }
