@@ -14,10 +14,13 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rusqlite::Connection;
 use stencil::store::{ArtifactQuery, Catalog, NewArtifact};
 use stencil_benches::store_data::{self, PAGE, collection, group_by, n_plus_one};
+
+#[path = "common/catalog_import.rs"]
+mod common;
 
 const ARTIFACTS: usize = 100_000;
 const COLLECTIONS: usize = 1_000;
@@ -76,10 +79,7 @@ fn listing(c: &mut Criterion) {
     group.bench_function("n_plus_one_baseline_page_1000", |b| {
         b.iter(|| black_box(n_plus_one(&raw, (PAGE * 999) as i64)))
     });
-    let filtered = ArtifactQuery::new()
-        .kind("skill")
-        .tag("tag03")
-        .limit(PAGE as u32);
+    let filtered = store_data::filtered_page();
     group.bench_function("catalog_list_artifacts_filtered", |b| {
         b.iter(|| black_box(catalog.list_artifacts(&filtered).expect("page")))
     });
@@ -135,27 +135,17 @@ fn listing(c: &mut Criterion) {
 }
 
 fn import(c: &mut Criterion) {
-    const BATCH: usize = 10_000;
-    let mut group = c.benchmark_group("store/import");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(BATCH as u64));
-    group.bench_function("import_10k_artifacts_file", |b| {
-        b.iter_batched(
-            || {
-                let dir = tempfile::tempdir().expect("tempdir");
-                let catalog = Catalog::open(dir.path().join("import.db")).expect("open");
-                let items: Vec<NewArtifact> = (0..BATCH).map(artifact).collect();
-                (dir, catalog, items)
-            },
-            |(dir, catalog, items)| {
-                let report = catalog.import(items).expect("import");
-                assert_eq!(report.created.len(), BATCH);
-                (dir, catalog)
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.finish();
+    common::bench_import(
+        c,
+        "store/import",
+        "import_10k_artifacts_file",
+        10_000,
+        || {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let catalog = Catalog::open(dir.path().join("import.db")).expect("open");
+            (catalog, dir)
+        },
+    );
 }
 
 /// Membership inserts with and without the counting triggers, on two copies

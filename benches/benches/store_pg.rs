@@ -25,8 +25,11 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use postgres::{Client, NoTls, Statement};
-use stencil::store::{ArtifactKey, ArtifactQuery, Catalog, CatalogBuilder, CountMode, NewArtifact};
+use stencil::store::{ArtifactKey, ArtifactQuery, Catalog, CatalogBuilder, CountMode};
 use stencil_benches::store_data::{self, PAGE, collection};
+
+#[path = "common/catalog_import.rs"]
+mod common;
 
 const ENV: &str = "STENCIL_TEST_POSTGRES";
 
@@ -197,10 +200,7 @@ fn listing(c: &mut Criterion) {
     group.bench_function("catalog_list_artifacts_deep_page", |b| {
         b.iter(|| black_box(catalog.list_artifacts(&deep).expect("page")))
     });
-    let filtered = ArtifactQuery::new()
-        .kind("skill")
-        .tag("tag03")
-        .limit(PAGE as u32);
+    let filtered = store_data::filtered_page();
     group.bench_function("catalog_list_artifacts_filtered", |b| {
         b.iter(|| black_box(catalog.list_artifacts(&filtered).expect("page")))
     });
@@ -217,28 +217,11 @@ fn import(c: &mut Criterion) {
     let Some(target) = target("store_pg/import") else {
         return;
     };
-    const BATCH: usize = 1_000;
-    let mut group = c.benchmark_group("store_pg/import");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(BATCH as u64));
-    group.bench_function("import_1k_artifacts", |b| {
-        b.iter_batched(
-            || {
-                let schema = Schema::new(&target, "import");
-                let catalog = schema.builder().open_postgres(&target).expect("open");
-                let items: Vec<NewArtifact> =
-                    (0..BATCH).map(|i| store_data::artifact(i, BATCH)).collect();
-                (catalog, items, schema)
-            },
-            |(catalog, items, schema)| {
-                let report = catalog.import(items).expect("import");
-                assert_eq!(report.created.len(), BATCH);
-                (catalog, schema)
-            },
-            BatchSize::PerIteration,
-        )
+    common::bench_import(c, "store_pg/import", "import_1k_artifacts", 1_000, || {
+        let schema = Schema::new(&target, "import");
+        let catalog = schema.builder().open_postgres(&target).expect("open");
+        (catalog, schema)
     });
-    group.finish();
 }
 
 /// Membership inserts into one collection, triggers against the trigger-free

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use stencil::store::{ArtifactKey, Catalog, NewArtifact, TemplateSpec};
+use stencil::store::{ArtifactKey, ArtifactQuery, Catalog, NewArtifact, TemplateSpec};
 
 /// Tags spread over the artifacts.
 pub const TAGS: usize = 20;
@@ -44,6 +44,15 @@ pub fn artifact(i: usize, total: usize) -> NewArtifact {
         )
         .tag(format!("tag{:02}", i % TAGS))
         .tag(format!("tag{:02}", (i / TAGS) % TAGS))
+}
+
+/// The filtered listing both catalogue benches time: one type, one tag, a
+/// page of [`PAGE`].
+pub fn filtered_page() -> ArtifactQuery {
+    ArtifactQuery::new()
+        .kind("skill")
+        .tag("tag03")
+        .limit(PAGE as u32)
 }
 
 /// Collection `c`'s name.

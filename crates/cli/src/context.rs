@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use stencil::store::{Catalog, is_postgres_target, redact_password};
+use stencil::store::{Catalog, CatalogTarget};
 
 use crate::output::Style;
 
@@ -49,15 +49,20 @@ impl Context {
         }
     }
 
+    /// Where the catalogue is, typed: a file or a PostgreSQL database.
+    pub fn target(&self) -> CatalogTarget {
+        CatalogTarget::from_path(&*self.catalog)
+    }
+
     /// Whether the catalogue is a PostgreSQL database rather than a file.
     pub fn is_postgres(&self) -> bool {
-        postgres_target(&self.catalog).is_some()
+        self.target().is_postgres()
     }
 
     /// The catalogue for messages: the file, or the connection string
     /// without its password.
     pub fn catalog_display(&self) -> String {
-        redact_password(&self.catalog.display().to_string())
+        self.target().to_string()
     }
 
     /// Opens the catalogue, which must exist: reading commands never create
@@ -73,7 +78,7 @@ impl Context {
                 self.catalog.display()
             );
         }
-        open(&self.catalog)
+        open(&self.catalog, false)
     }
 
     /// Opens the catalogue, creating it (and its directory) if needed. If
@@ -88,7 +93,7 @@ impl Context {
     pub fn with_catalog<T>(&self, f: impl FnOnce(&Catalog) -> Result<T>) -> Result<T> {
         if self.is_postgres() {
             // Nothing to remove on failure: the work ran in transactions.
-            return f(&open(&self.catalog)?);
+            return f(&open(&self.catalog, true)?);
         }
         let existed = self.catalog.exists();
         let created_dir = self
@@ -118,30 +123,27 @@ fn remove_catalogue(path: &Path) {
     }
 }
 
-/// `path` as a PostgreSQL connection string, if it is one.
-fn postgres_target(path: &Path) -> Option<&str> {
-    path.to_str().filter(|s| is_postgres_target(s))
-}
-
-/// Opens an existing catalogue file, or the catalogue in a PostgreSQL
-/// database.
-fn open(path: &Path) -> Result<Catalog> {
-    if let Some(target) = postgres_target(path) {
-        return Catalog::open_postgres(target).with_context(|| {
-            format!(
-                "cannot open the PostgreSQL catalogue {}",
-                redact_password(target)
-            )
-        });
+/// Opens the catalogue file (creating it only with `create`: a missing,
+/// empty or non-regular file is otherwise an error and left as it is), or
+/// the catalogue in a PostgreSQL database. A file on a read-only path opens
+/// read-only: reads work, writes fail with the store's "read-only" error.
+fn open(path: &Path, create: bool) -> Result<Catalog> {
+    let target = CatalogTarget::from_path(path);
+    if target.is_postgres() {
+        return Catalog::open_target(&target)
+            .with_context(|| format!("cannot open the PostgreSQL catalogue {target}"));
     }
-    Catalog::open(path).with_context(|| format!("cannot open catalogue {}", path.display()))
+    Catalog::builder()
+        .create(create)
+        .open(path)
+        .with_context(|| format!("cannot open catalogue {}", path.display()))
 }
 
 /// Opens or creates the catalogue at `path` (a file or a PostgreSQL
 /// connection string), leaving nothing behind on error.
 pub fn open_or_create(path: &Path) -> Result<Catalog> {
-    if path.exists() || postgres_target(path).is_some() {
-        return open(path);
+    if path.exists() || CatalogTarget::from_path(path).is_postgres() {
+        return open(path, true);
     }
     let mut created_dirs = Vec::new();
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -155,7 +157,7 @@ pub fn open_or_create(path: &Path) -> Result<Catalog> {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create directory {}", parent.display()))?;
     }
-    match open(path) {
+    match open(path, true) {
         Ok(catalog) => Ok(catalog),
         Err(e) => {
             remove_catalogue(path);

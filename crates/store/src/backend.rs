@@ -1,6 +1,6 @@
 //! The backend seam: everything that differs between SQL dialects lives here.
 //!
-//! Query *shapes* are written once, with sea-query, in `queries.rs`; this
+//! Query *shapes* are written once, with sea-query, in `queries/`; this
 //! module decides how they are printed (`build_for`), how an ID list is bound
 //! (`in_id_list`), how a substring search is spelt (`contains`) and which
 //! migration scripts create the schema. Each backend is a variant of
@@ -68,7 +68,7 @@ impl Backend {
     ///
     /// One parameter, whatever the list length, so the statement text (and
     /// its prepared plan) does not change with the page size. The list is
-    /// bound by the connection layer (`catalog.rs`): SQLite has no array
+    /// bound by the connection layer (`param.rs`): SQLite has no array
     /// type, so it goes in as a pointer to a `Vec` read by the `rarray`
     /// table-valued function (rusqlite's `array` feature, loaded at open).
     /// It replaced a JSON text read with `json_each`, whose parsing cost
@@ -148,8 +148,14 @@ impl Backend {
     /// schema version each one produces.
     pub(crate) fn migrations(self) -> &'static [&'static str] {
         match self {
-            Backend::Sqlite => &[include_str!("migrations/sqlite/0001_catalogue.sql")],
-            Backend::Postgres => &[include_str!("migrations/postgres/0001_catalogue.sql")],
+            Backend::Sqlite => &[
+                include_str!("migrations/sqlite/0001_catalogue.sql"),
+                include_str!("migrations/sqlite/0002_version_history.sql"),
+            ],
+            Backend::Postgres => &[
+                include_str!("migrations/postgres/0001_catalogue.sql"),
+                include_str!("migrations/postgres/0002_version_history.sql"),
+            ],
         }
     }
 

@@ -78,13 +78,13 @@ pub(crate) fn sqlite(value: &Value) -> rusqlite::Result<ToSqlOutput<'_>> {
 /// Borrows a sea-query value as a `postgres` parameter.
 ///
 /// `sea-query-postgres` 0.6 fits sea-query 1.0, but it binds owned `Values`
-/// while the catalogue binds borrowed [`crate::conn::Param`]s (fixed
+/// while the catalogue binds borrowed `Param`s (`param.rs`) (fixed
 /// statements build no sea-query value at all); only the listing filters
 /// arrive here, as strings and 64-bit integers. Every column the catalogue
 /// binds is `BIGINT`, `TEXT`, `BYTEA` or `BOOLEAN`, and the driver checks the
 /// Rust type against the column type, so a mismatch is an error naming both.
 #[cfg(feature = "postgres")]
-pub(crate) fn pg(v: &Value) -> crate::Result<&(dyn postgres::types::ToSql + Sync)> {
+pub(crate) fn pg(v: &Value) -> crate::error::Result<&(dyn postgres::types::ToSql + Sync)> {
     Ok(match v {
         Value::Bool(v) => v,
         Value::SmallInt(v) => v,
@@ -95,7 +95,7 @@ pub(crate) fn pg(v: &Value) -> crate::Result<&(dyn postgres::types::ToSql + Sync
         Value::String(v) => v,
         Value::Bytes(v) => v,
         other => {
-            return Err(crate::Error::invalid(
+            return Err(crate::error::Error::invalid(
                 "bound value",
                 &format!("{other:?}"),
                 "stencil-store binds only booleans, integers, floats, text and bytes",

@@ -64,8 +64,33 @@
 //! [`CatalogBuilder::detect_external_writes`]. [`Catalog::verify_counts`]
 //! proves there is no drift and [`Catalog::recount`] repairs it.
 //!
+//! # Opening
+//!
+//! [`Catalog::open`] creates a missing or empty file (for commands that
+//! make a catalogue); `Catalog::builder().create(false).open(path)` never
+//! does (for commands that only read), refusing a missing, empty or
+//! non-regular file with [`Error::NotACatalogue`]. A file that is not a
+//! SQLite database, or is another application's, is refused before
+//! anything is written to it. A catalogue on a read-only path (file,
+//! directory or mount) opens read-only ([`Catalog::is_read_only`]): reads
+//! work, writes fail with [`Error::ReadOnly`]. [`CatalogTarget`] tells a
+//! file path from a PostgreSQL connection string and shows either without
+//! its password.
+//!
+//! # Threads and async
+//!
+//! A [`Catalog`] is `Send + Sync`. On PostgreSQL threads sharing one run
+//! in parallel on its connection pool; on SQLite they take turns on its one
+//! connection, and [`Catalog::try_clone`] gives each thread its own. The
+//! PostgreSQL client is blocking: from async code call the catalogue inside
+//! `spawn_blocking`, never on an async task.
+//!
 //! # Crate features
 //!
+//! * `bundled` (on by default) — SQLite compiled in (rusqlite's `bundled`).
+//!   Turn default features off to link the system SQLite (3.45.3 or newer)
+//!   when the host program links SQLite itself: `libsqlite3-sys` can be
+//!   linked only once per program. See `examples/system_sqlite.rs`.
 //! * `postgres` (off by default) — the PostgreSQL backend:
 //!   `Catalog::open_postgres("postgres://user@host/db")` or
 //!   `Catalog::builder().postgres_schema("team").open_postgres("host=… dbname=…")`,
@@ -74,12 +99,15 @@
 //!   for other threads, and [`CountMode::Query`] for write-heavy catalogues.
 //!   A dropped connection is [`Error::Unavailable`] ([`Error::is_retryable`]).
 //!
-//! SQLite is always compiled in (rusqlite's `bundled`). Every query is written
-//! once with sea-query and printed per [`Backend`]; every operation is written
-//! once against an internal connection layer with one implementation per
-//! driver.
+//! No driver type is part of the API: a database error is
+//! [`Error::Database`] with an opaque [`DriverError`]; ask it
+//! [`Error::is_busy`], [`Error::is_retryable`], [`Error::sqlite_code`] or
+//! [`Error::sqlstate`]. Every query is written once with sea-query and
+//! printed per [`Backend`]; every operation is written once against an
+//! internal connection layer with one implementation per driver.
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 mod backend;
@@ -87,20 +115,25 @@ mod binder;
 mod cache;
 mod catalog;
 mod conn;
+mod counters;
 mod cursor;
 mod error;
 mod model;
+mod param;
 #[cfg(feature = "postgres")]
 mod pg;
 mod queries;
+mod sqlite;
+mod target;
 
 pub use backend::Backend;
-pub use catalog::{Catalog, CatalogBuilder, CountMode, is_postgres_target, redact_password};
-pub use error::{Error, ObjectKind, Result};
+pub use catalog::{Catalog, CatalogBuilder};
+pub use error::{DriverError, Error, ObjectKind, Result};
 pub use model::{
     Artifact, ArtifactFile, ArtifactKey, ArtifactPage, ArtifactQuery, ArtifactSort,
     ArtifactSummary, ArtifactVersion, CollectionDetail, CollectionPage, CollectionRef,
-    CollectionSummary, Drift, EntitySpec, Facets, GroupSummary, ImportReport, MAX_NAME_LEN,
-    MAX_PAGE_LIMIT, MembershipReport, NewArtifact, NewFile, PutOutcome, Stats, TagCount, Template,
-    TemplateEntity, TemplateSpec, TemplateSummary, VariableDecl, validate_type,
+    CollectionSummary, CountMode, Drift, EntitySpec, Facets, GroupSummary, ImportReport,
+    MAX_NAME_LEN, MAX_PAGE_LIMIT, MembershipReport, NewArtifact, NewFile, PutOutcome, Stats,
+    TagCount, Template, TemplateEntity, TemplateSpec, TemplateSummary, VariableDecl, validate_type,
 };
+pub use target::CatalogTarget;

@@ -16,9 +16,10 @@ use std::time::Duration;
 use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Statement};
 
-use crate::catalog::CountMode;
-use crate::conn::{Conn, Counters, Param};
+use crate::counters::Counters;
 use crate::error::{Error, Result};
+use crate::model::CountMode;
+use crate::param::Param;
 
 /// Prepared statements kept per connection before the map is cleared: the
 /// fixed statements plus every listing shape the catalogue keeps.
@@ -44,7 +45,7 @@ pub(crate) type Session = r2d2::PooledConnection<Manager>;
 
 /// Maps a driver error. A closed connection, an I/O failure or a server
 /// shutting down is [`Error::Unavailable`] (retryable); the rest is
-/// [`Error::Postgres`].
+/// [`Error::Database`].
 pub(crate) fn error(context: &'static str, e: postgres::Error) -> Error {
     let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
     let gone = e.code().is_some_and(|c| {
@@ -57,7 +58,10 @@ pub(crate) fn error(context: &'static str, e: postgres::Error) -> Error {
             reason: e.to_string(),
         }
     } else {
-        Error::Postgres { context, source: e }
+        Error::Database {
+            context,
+            source: crate::error::DriverError::postgres(e),
+        }
     }
 }
 
@@ -186,7 +190,7 @@ impl Pool {
     /// the pool and checks one connection out: the returned name says
     /// where the catalogue lives (never the password).
     pub(crate) fn open(conn_str: &str, o: &Options<'_>) -> Result<(Pool, String)> {
-        let shown = crate::catalog::redact_password(conn_str);
+        let shown = crate::target::redact_password(conn_str);
         let mut config: Config = conn_str.parse().map_err(|e: postgres::Error| {
             Error::invalid("PostgreSQL connection string", &shown, e.to_string())
         })?;
@@ -242,20 +246,17 @@ impl Pool {
 
     /// Runs `f` on a pooled connection: in a transaction (read-only
     /// repeatable read for reads, so a multi-statement read sees one
-    /// snapshot) or, with `tx == None`, in autocommit.
+    /// snapshot) or, with `tx == None`, in autocommit. `counters` counts
+    /// the transaction statements; `f` counts its own.
     pub(crate) fn run<T>(
         &self,
         counters: &Counters,
         tx: Option<Tx>,
-        f: impl FnOnce(&Conn<'_>) -> Result<T>,
+        f: impl FnOnce(&RefCell<Session>) -> Result<T>,
     ) -> Result<T> {
         let session = RefCell::new(self.get()?);
-        let conn = Conn::Postgres {
-            session: &session,
-            counters,
-        };
         let Some(tx) = tx else {
-            return f(&conn);
+            return f(&session);
         };
         let begin = match tx {
             Tx::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
@@ -265,7 +266,7 @@ impl Pool {
         session
             .borrow_mut()
             .batch(begin, "starting a transaction")?;
-        let out = f(&conn);
+        let out = f(&session);
         counters.transaction();
         match out {
             Ok(out) => {

@@ -38,12 +38,13 @@ fn put_reports_created_unchanged_updated_and_versions_follow_content_on(c: &Cata
     assert_eq!((second.version, second.files.len()), (2, 2));
     assert_ne!(second.digest, first.digest);
 
-    // Going back to earlier content reuses that version row.
+    // Going back to earlier content is the next version, with the earlier
+    // digest: versions are a history (issue 17).
     assert_eq!(c.put_artifact(&described).unwrap(), PutOutcome::Updated);
     let reverted = c.artifact(&a.key).unwrap();
     assert_eq!(
         (reverted.version, reverted.digest.as_str()),
-        (1, first.digest.as_str())
+        (3, first.digest.as_str())
     );
     let versions: Vec<u32> = c
         .versions(&a.key)
@@ -51,7 +52,7 @@ fn put_reports_created_unchanged_updated_and_versions_follow_content_on(c: &Cata
         .iter()
         .map(|v| v.version)
         .collect();
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
 
     // Tags alone are a change too.
     assert_eq!(
@@ -99,12 +100,11 @@ fn file_flags_and_bytes_round_trip() {
 fn file_flags_and_bytes_round_trip_on(c: &Catalog) {
     let bytes = vec![0u8, 159, 146, 150, b'\r', b'\n'];
     let a = NewArtifact::new(key("hook", "pre-commit"))
-        .with_file(NewFile {
-            path: "hooks/pre-commit".into(),
-            content: bytes.clone(),
-            executable: true,
-            verbatim: true,
-        })
+        .with_file(
+            NewFile::new("hooks/pre-commit", bytes.clone())
+                .executable(true)
+                .verbatim(true),
+        )
         .file("README.md", "plain");
     c.put_artifact(&a).unwrap();
     let got = c.artifact(&a.key).unwrap();
@@ -578,4 +578,67 @@ fn tags_can_be_added_and_removed_on(c: &Catalog) {
         c.add_tags(&key("skill", "ghost"), &["a"]),
         Err(Error::NotFound { .. })
     ));
+}
+
+#[test]
+fn one_catalogue_is_shared_by_threads() {
+    fn assert_sync<T: Send + Sync>(_: &T) {}
+    for t in catalogs(
+        "one_catalogue_is_shared_by_threads",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        let c = &t.catalog;
+        assert_sync(c);
+        c.create_collection("shared", "").unwrap();
+        std::thread::scope(|s| {
+            for i in 0..4 {
+                s.spawn(move || {
+                    for j in 0..5 {
+                        let a = artifact("skill", &format!("t{i}-{j}"));
+                        c.put_artifact(&a).unwrap();
+                        c.add_to_collection("shared", std::slice::from_ref(&a.key))
+                            .unwrap();
+                        c.list_artifacts(&ArtifactQuery::new().collection("shared"))
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(c.collection_artifact_count("shared").unwrap(), 20);
+        assert!(c.verify_counts().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn version_numbers_are_a_history_even_when_content_returns() {
+    for t in catalogs(
+        "version_numbers_are_a_history_even_when_content_returns",
+        PgModes::Triggers,
+        Catalog::builder,
+    ) {
+        eprintln!("backend: {}", t.name);
+        let c = &t.catalog;
+        let k = key("command", "ship");
+        let with = |body: &str| NewArtifact::new(k.clone()).file("ship.md", body.to_owned());
+        // A, B, A, C, D, B: six contents, six versions, numbered in order.
+        let mut seen = Vec::new();
+        for (i, body) in ["A", "B", "A", "C", "D", "B"].into_iter().enumerate() {
+            c.put_artifact(&with(body)).unwrap();
+            let stored = c.artifact(&k).unwrap();
+            assert_eq!(stored.version as usize, i + 1, "{body}");
+            assert_eq!(stored.files[0].content, body.as_bytes());
+            seen.push(stored.digest);
+        }
+        let versions = c.versions(&k).unwrap();
+        let numbers: Vec<u32> = versions.iter().map(|v| v.version).collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5, 6]);
+        let digests: Vec<&str> = versions.iter().map(|v| v.digest.as_str()).collect();
+        assert_eq!(digests, seen.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!((digests[0], digests[1]), (digests[2], digests[5]));
+        // The same content again is no change and no version.
+        assert_eq!(c.put_artifact(&with("B")).unwrap(), PutOutcome::Unchanged);
+        assert_eq!(c.versions(&k).unwrap().len(), 6);
+    }
 }

@@ -113,7 +113,8 @@ fn reopening_is_idempotent_and_keeps_the_data() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    // The current schema (0002: version history), not re-migrated.
+    assert_eq!(version, 2);
 }
 
 #[test]
@@ -223,4 +224,32 @@ fn a_failing_migration_is_an_error_and_leaves_the_file_as_it_was() {
         (0, 1),
         "the failed migration was not rolled back"
     );
+}
+
+#[test]
+fn a_version_1_catalogue_migrates_to_version_history_keeping_its_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.db");
+    {
+        // A catalogue as the first schema made it, with two versions.
+        let raw = Connection::open(&path).unwrap();
+        raw.execute_batch(include_str!("../src/migrations/sqlite/0001_catalogue.sql"))
+            .unwrap();
+        raw.execute_batch(
+            "PRAGMA user_version = 1; PRAGMA application_id = 1937010275;
+             INSERT INTO artifacts (id, type, name, description, digest, tag_names, created_at, updated_at)
+                 VALUES (1, 'skill', 'old', '', X'02', '', 5, 6);
+             INSERT INTO artifact_versions VALUES (1, 1, X'01', 5), (1, 2, X'02', 6);",
+        )
+        .unwrap();
+    }
+    let c = Catalog::open(&path).unwrap();
+    let versions = c.versions(&key("skill", "old")).unwrap();
+    let kept: Vec<(u32, i64)> = versions.iter().map(|v| (v.version, v.created_ms)).collect();
+    assert_eq!(kept, [(1, 5), (2, 6)]);
+    let version: i64 = Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
 }

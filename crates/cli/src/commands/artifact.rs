@@ -278,12 +278,11 @@ fn verbatim(ctx: &Context, key: &str, paths: &[String], on: bool) -> Result<Outp
         if flag != f.verbatim {
             changed.push(f.path.clone());
         }
-        new = new.with_file(NewFile {
-            path: f.path.clone(),
-            content: f.content.clone(),
-            executable: f.executable,
-            verbatim: flag,
-        });
+        new = new.with_file(
+            NewFile::new(f.path.clone(), f.content.clone())
+                .executable(f.executable)
+                .verbatim(flag),
+        );
     }
     if !changed.is_empty() {
         catalog

@@ -280,12 +280,11 @@ fn group(
         if main && draft.description.is_empty() {
             draft.description = frontmatter_description(&content).unwrap_or_default();
         }
-        draft.files.push(NewFile {
-            path: f.target,
-            content,
-            executable: f.executable,
-            verbatim: is_verbatim,
-        });
+        draft.files.push(
+            NewFile::new(f.target, content)
+                .executable(f.executable)
+                .verbatim(is_verbatim),
+        );
     }
     tree.verbatim.sort();
     tree.artifacts = drafts

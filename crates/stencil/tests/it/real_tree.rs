@@ -387,12 +387,11 @@ fn files_marked_verbatim_in_the_catalogue_make_strict_succeed_and_survive_reimpo
     let mut marked = NewArtifact::new(key.clone()).description(stored.description.clone());
     marked.source = stored.source.clone();
     for f in &stored.files {
-        marked = marked.with_file(NewFile {
-            path: f.path.clone(),
-            content: f.content.clone(),
-            executable: f.executable,
-            verbatim: f.verbatim || f.path.ends_with(".py") || f.path.ends_with(".html"),
-        });
+        marked = marked.with_file(
+            NewFile::new(f.path.clone(), f.content.clone())
+                .executable(f.executable)
+                .verbatim(f.verbatim || f.path.ends_with(".py") || f.path.ends_with(".html")),
+        );
     }
     catalog.put_artifact(&marked)?;
     deploy(&catalog, &fx.path("app"), false)?;

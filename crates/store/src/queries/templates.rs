@@ -1,0 +1,157 @@
+//! Statements of `catalog/templates.rs`: templates, their entities and
+//! declared variables.
+
+use sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query};
+
+use super::build::{delete_where, insert_into, p, select_where, sub, update_where, with_files};
+use super::schema::{
+    ArtifactFiles as F, Artifacts as A, Collections as C, TemplateEntities as E,
+    TemplateVariables as TV, Templates as T,
+};
+use crate::backend::Backend;
+
+/// Where the file columns ([`FileColumns`](super::build::FileColumns)) of
+/// [`TemplateSql::entities`] start.
+pub(crate) const ENTITY_FILES: usize = 5;
+
+/// The template statements.
+pub(crate) struct TemplateSql {
+    /// name → id
+    pub id: String,
+    /// name, description, collection id, created_at, updated_at → the new
+    /// id
+    pub insert: String,
+    /// description, collection id, updated_at, id
+    pub update: String,
+    /// id
+    pub delete: String,
+    /// template id
+    pub entities_delete: String,
+    /// template id, artifact id, deploy order, required
+    pub entity_insert: String,
+    /// template id
+    pub variables_delete: String,
+    /// template id, position, name, required, default, description
+    pub variable_insert: String,
+    /// name → id, name, description, collection name, then per declared
+    /// variable (NULL when none): name, required, default, description
+    pub head: String,
+    /// template id → deploy order, required, type, name, description, then
+    /// the file columns from [`ENTITY_FILES`]: one row per file, in deploy
+    /// order and by path
+    pub entities: String,
+    /// → name, description, collection name, entity count (by name)
+    pub list: String,
+}
+
+impl TemplateSql {
+    pub(crate) fn new(b: Backend) -> Self {
+        let with_collection = |q: &mut sea_query::SelectStatement| {
+            q.left_join(
+                C::Table,
+                Expr::col((C::Table, C::Id)).equals((T::Table, T::CollectionId)),
+            );
+        };
+        TemplateSql {
+            id: select_where(b, T::Table, T::Id, Expr::col(T::Name).eq(p())),
+            insert: {
+                let mut q = insert_into(
+                    T::Table,
+                    &[
+                        T::Name,
+                        T::Description,
+                        T::CollectionId,
+                        T::CreatedAt,
+                        T::UpdatedAt,
+                    ],
+                    &[],
+                );
+                b.return_new_id(&mut q, T::Id);
+                b.sql(&q)
+            },
+            update: update_where(
+                b,
+                T::Table,
+                &[T::Description, T::CollectionId, T::UpdatedAt],
+                T::Id,
+            ),
+            delete: delete_where(b, T::Table, &[T::Id]),
+            entities_delete: delete_where(b, E::Table, &[E::TemplateId]),
+            entity_insert: b.sql(&insert_into(
+                E::Table,
+                &[E::TemplateId, E::ArtifactId, E::DeployOrder, E::Required],
+                &[],
+            )),
+            variables_delete: delete_where(b, TV::Table, &[TV::TemplateId]),
+            variable_insert: b.sql(&insert_into(
+                TV::Table,
+                &[
+                    TV::TemplateId,
+                    TV::Position,
+                    TV::Name,
+                    TV::Required,
+                    TV::DefaultValue,
+                    TV::Description,
+                ],
+                &[],
+            )),
+            head: {
+                let mut q = Query::select();
+                q.columns([
+                    (T::Table, T::Id),
+                    (T::Table, T::Name),
+                    (T::Table, T::Description),
+                ])
+                .column((C::Table, C::Name))
+                .columns([
+                    (TV::Table, TV::Name),
+                    (TV::Table, TV::Required),
+                    (TV::Table, TV::DefaultValue),
+                    (TV::Table, TV::Description),
+                ])
+                .from(T::Table);
+                with_collection(&mut q);
+                b.sql(
+                    q.left_join(
+                        TV::Table,
+                        Expr::col((TV::Table, TV::TemplateId)).equals((T::Table, T::Id)),
+                    )
+                    .and_where(Expr::col((T::Table, T::Name)).eq(p()))
+                    .order_by((TV::Table, TV::Position), Order::Asc),
+                )
+            },
+            entities: b.sql(
+                with_files(
+                    Query::select()
+                        .columns([(E::Table, E::DeployOrder), (E::Table, E::Required)])
+                        .columns([
+                            (A::Table, A::Type),
+                            (A::Table, A::Name),
+                            (A::Table, A::Description),
+                        ])
+                        .from(E::Table)
+                        .inner_join(
+                            A::Table,
+                            Expr::col((A::Table, A::Id)).equals((E::Table, E::ArtifactId)),
+                        ),
+                )
+                .and_where(Expr::col((E::Table, E::TemplateId)).eq(p()))
+                .order_by((E::Table, E::DeployOrder), Order::Asc)
+                .order_by((F::Table, F::Path), Order::Asc),
+            ),
+            list: {
+                let mut q = Query::select();
+                q.columns([(T::Table, T::Name), (T::Table, T::Description)])
+                    .column((C::Table, C::Name))
+                    .expr(sub(Query::select()
+                        .expr(Func::count(Expr::col(Asterisk)))
+                        .from(E::Table)
+                        .and_where(Expr::col((E::Table, E::TemplateId)).equals((T::Table, T::Id)))
+                        .to_owned()))
+                    .from(T::Table);
+                with_collection(&mut q);
+                b.sql(q.order_by((T::Table, T::Name), Order::Asc))
+            },
+        }
+    }
+}
