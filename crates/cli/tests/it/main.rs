@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod common;
 
+mod catalogue_paths;
 mod commands;
 mod failures;
 mod json_errors;

@@ -1,12 +1,10 @@
 //! What the catalogue path may be: read commands and `deploy` never create
 //! or change one, and work from a catalogue on a read-only path.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::{Env, TestResult, files_under};
+use crate::common::{Env, TestResult, files_under};
 
 const READS: [&[&str]; 4] = [
     &["template", "list"],
