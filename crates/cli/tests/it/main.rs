@@ -13,3 +13,4 @@ mod json_errors;
 mod new_user;
 mod postgres;
 mod real_tree;
+mod reimport;

@@ -9,8 +9,8 @@ use super::report::{CollectionImport, ScannedTree, TreeImportReport};
 use crate::store::{self, ArtifactKey, Catalog, NewArtifact};
 
 /// Stores a scanned tree in one transaction, keeping what the catalogue
-/// knows that the tree cannot say (tags, verbatim marks set later, a
-/// description when the tree has none), then fills the collection of
+/// knows that the tree cannot say (tags, verbatim marks set later), then
+/// fills the collection of
 /// `options`, if any.
 ///
 /// The collection is created first, so that a bad name fails before
@@ -99,8 +99,9 @@ pub fn import_scanned(
 }
 
 /// A re-import replaces an artifact's tags and file flags with what it
-/// gives, so give what the catalogue already has: the user's tags, verbatim
-/// marks set later, and a description when the tree has none.
+/// gives, so give what the catalogue already has: the user's tags and
+/// verbatim marks set later. The description is not kept: it is what the
+/// tree's front matter now says (empty when it says nothing).
 fn keep_catalogue_state(
     catalog: &Catalog,
     artifact: &mut NewArtifact,
@@ -112,9 +113,6 @@ fn keep_catalogue_state(
         Err(e) => return Err(e),
     };
     artifact.tags = stored.tags;
-    if artifact.description.is_empty() {
-        artifact.description = stored.description;
-    }
     for file in &mut artifact.files {
         if !file.verbatim
             && stored
