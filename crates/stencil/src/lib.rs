@@ -110,6 +110,7 @@ pub mod import;
 mod profile;
 mod spec;
 mod template;
+mod unknown;
 
 pub use crate::error::{Error, FilePart};
 
@@ -128,3 +129,4 @@ pub use crate::template::{
     EXECUTABLE_MODE, RenderedFile, RenderedFileSummary, TemplateDeployOptions,
     TemplateDeployReport, deploy_template, render_template,
 };
+pub use crate::unknown::{UNKNOWN_PLACEHOLDER_LIMIT, UnknownPlaceholder};

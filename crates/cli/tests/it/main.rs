@@ -14,3 +14,4 @@ mod new_user;
 mod postgres;
 mod real_tree;
 mod reimport;
+mod strict;
