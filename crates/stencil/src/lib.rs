@@ -111,6 +111,7 @@ mod profile;
 mod spec;
 mod template;
 mod unknown;
+mod variables;
 
 pub use crate::error::{Error, FilePart};
 
@@ -130,3 +131,4 @@ pub use crate::template::{
     TemplateDeployReport, deploy_template, render_template,
 };
 pub use crate::unknown::{UNKNOWN_PLACEHOLDER_LIMIT, UnknownPlaceholder};
+pub use crate::variables::{TemplateVariable, template_variables};

@@ -15,3 +15,4 @@ mod postgres;
 mod real_tree;
 mod reimport;
 mod strict;
+mod variables;
