@@ -109,6 +109,12 @@ pub enum ArtifactCommand {
         #[arg(long)]
         off: bool,
     },
+    /// Remove an artifact from the catalogue, with its files, tags and
+    /// memberships (refused while a template lists it).
+    Remove {
+        /// `type:name`.
+        key: String,
+    },
 }
 
 /// `stencil artifact list`.
@@ -170,6 +176,18 @@ pub enum CollectionCommand {
         #[arg(long, value_name = "CURSOR")]
         after: Option<String>,
     },
+    /// Delete a collection (its artifacts stay).
+    Delete {
+        /// The collection.
+        name: String,
+    },
+    /// Rename a collection; its members and templates follow.
+    Rename {
+        /// Its name now.
+        from: String,
+        /// Its new name.
+        to: String,
+    },
 }
 
 /// `stencil tag …`.
@@ -191,6 +209,8 @@ pub enum TagCommand {
         #[arg(required = true)]
         tags: Vec<String>,
     },
+    /// List every tag with the number of artifacts carrying it.
+    List,
 }
 
 /// `stencil template …`.
@@ -202,6 +222,11 @@ pub enum TemplateCommand {
     List,
     /// Show a template: variables, entities and their files.
     Show {
+        /// The template.
+        name: String,
+    },
+    /// Delete a template (its artifacts stay).
+    Delete {
         /// The template.
         name: String,
     },

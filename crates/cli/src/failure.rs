@@ -274,6 +274,9 @@ fn catalogue(e: &store::Error) -> (&'static str, Map<String, Value>) {
             "already_exists",
             details([("what", json!(kind.to_string())), ("name", json!(key))]),
         ),
+        store::Error::InUse { templates, .. } => {
+            ("in_use", details([("templates", json!(templates))]))
+        }
         store::Error::Invalid { what, value, .. } => (
             "invalid",
             details([("what", json!(what)), ("value", json!(value))]),

@@ -6,5 +6,6 @@ pub mod collection;
 pub mod deploy;
 pub mod import;
 pub mod recover;
+pub mod remove;
 pub mod render;
 pub mod template;

@@ -20,6 +20,7 @@ pub fn run(ctx: &Context, command: &TemplateCommand) -> Result<Output> {
         TemplateCommand::Create(args) => create(&catalog, args),
         TemplateCommand::List => list(&catalog),
         TemplateCommand::Show { name } => show(&catalog, name),
+        TemplateCommand::Delete { name } => super::remove::template(&catalog, name),
     }
 }
 

@@ -14,5 +14,6 @@ mod new_user;
 mod postgres;
 mod real_tree;
 mod reimport;
+mod removal;
 mod strict;
 mod variables;
