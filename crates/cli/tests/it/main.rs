@@ -12,6 +12,7 @@ mod failures;
 mod json_errors;
 mod new_user;
 mod postgres;
+mod progress;
 mod real_tree;
 mod reimport;
 mod removal;
