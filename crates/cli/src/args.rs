@@ -52,6 +52,10 @@ pub enum Command {
     /// Render a template from the catalogue and place it into a directory,
     /// atomically.
     Deploy(DeployArgs),
+    /// Write an artifact (`export KEY DIR`) or every artifact of a template
+    /// (`export --template NAME DIR`) back out as a tree, byte for byte
+    /// with its modes.
+    Export(ExportTreeArgs),
     /// Undo (or finish) a deploy into DIR that was interrupted by a crash.
     /// Uses no catalogue.
     Recover {
@@ -311,6 +315,21 @@ pub struct DeployArgs {
     /// Leave unknown placeholders as they are, and list every one left.
     #[arg(long)]
     pub lenient: bool,
+}
+
+/// `stencil export KEY DIR` / `stencil export --template NAME DIR`.
+#[derive(Debug, Args)]
+pub struct ExportTreeArgs {
+    /// `KEY DIR` (the artifact `type:name` and the directory), or only
+    /// `DIR` with `--template`.
+    #[arg(value_name = "KEY|DIR", required = true, num_args = 1..=2)]
+    pub operands: Vec<String>,
+    /// Export every artifact of this template instead of one artifact.
+    #[arg(long, value_name = "NAME")]
+    pub template: Option<String>,
+    /// Replace files that exist (default: fail, writing nothing).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// Parses `NAME=VALUE` (the value may contain `=` and be empty).

@@ -80,6 +80,7 @@ fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Tag(c) => commands::collection::run_tag(ctx, c)?,
         Command::Template(c) => commands::template::run(ctx, c)?,
         Command::Deploy(args) => commands::deploy::run(ctx, args)?,
+        Command::Export(args) => commands::export_tree::run(ctx, args)?,
         Command::Recover { dir, .. } => commands::recover::run(dir)?,
         Command::Demo { dir } => demo::run(ctx, dir)?,
         Command::Render(args) => match commands::render::run(ctx, args)? {

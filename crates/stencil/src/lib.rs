@@ -106,6 +106,7 @@ pub use stencil_render as render;
 pub use stencil_store as store;
 
 mod error;
+pub mod export;
 pub mod import;
 mod profile;
 mod spec;

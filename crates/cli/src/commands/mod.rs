@@ -4,6 +4,7 @@
 pub mod artifact;
 pub mod collection;
 pub mod deploy;
+pub mod export_tree;
 pub mod import;
 pub mod recover;
 pub mod remove;

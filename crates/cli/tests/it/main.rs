@@ -8,6 +8,7 @@ mod common;
 
 mod catalogue_paths;
 mod commands;
+mod export_tree;
 mod failures;
 mod json_errors;
 mod new_user;
