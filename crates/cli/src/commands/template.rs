@@ -178,19 +178,7 @@ fn list(catalog: &Catalog) -> Result<Output> {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..4)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .filter(|(_, w)| **w > 0)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        human += cells.join("  ").trim_end();
-        human += "\n";
-    }
+    human += &columns(&rows, "");
     Ok(Output::new(serde_json::json!({ "items": items }), human))
 }
 
@@ -293,17 +281,7 @@ fn show(catalog: &Catalog, name: &str) -> Result<Output> {
         .collect();
     human +=
         "variables (deploy needs a value for each required or needed one: --var NAME=VALUE):\n";
-    let widths: Vec<usize> = (0..4)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        human += &format!("  {}\n", cells.join("  ").trim_end());
-    }
+    human += &columns(&rows, "  ");
     human += "entities, in deploy order:\n";
     for (n, e) in json.entities.iter().enumerate() {
         human += &format!(
@@ -317,6 +295,25 @@ fn show(catalog: &Catalog, name: &str) -> Result<Output> {
         }
     }
     Ok(Output::new(&json, human))
+}
+
+/// Rows as lines after `indent`, each cell padded to its column's widest
+/// so the columns line up; columns empty in every row are left out.
+fn columns(rows: &[[String; 4]], indent: &str) -> String {
+    let widths: Vec<usize> = (0..4)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .filter(|(_, w)| **w > 0)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out += &format!("{indent}{}\n", cells.join("  ").trim_end());
+    }
+    out
 }
 
 /// `used in A, B, C and 2 more`, or `unused`.
