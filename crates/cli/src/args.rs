@@ -53,8 +53,10 @@ pub enum Command {
     /// Render a template from the catalogue and place it into a directory,
     /// atomically.
     Deploy(DeployArgs),
-    /// Write a template out as a Claude Code plugin directory (with a
-    /// generated `.claude-plugin/plugin.json`).
+    /// Write an artifact (`export KEY DIR`) or every artifact of a template
+    /// (`export --template NAME DIR`) back out as a tree, byte for byte
+    /// with its modes; or a template as a Claude Code plugin directory with
+    /// a generated `.claude-plugin/plugin.json` (`--template NAME --plugin DIR`).
     Export(ExportArgs),
     /// Each deployment in DIR: every managed file unchanged, modified or
     /// deleted, and whether the catalogue holds a newer revision.
@@ -117,15 +119,24 @@ pub struct ImportArgs {
     pub verbatim: Vec<String>,
 }
 
-/// `stencil export`.
+/// `stencil export KEY DIR`, `stencil export --template NAME DIR`, or
+/// `stencil export --template NAME --plugin DIR`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The template to export.
+    /// `KEY DIR` (the artifact `type:name` and the directory), or only
+    /// `DIR` with `--template` (none with `--plugin`).
+    #[arg(value_name = "KEY|DIR", num_args = 0..=2, required_unless_present = "plugin")]
+    pub operands: Vec<String>,
+    /// Export every artifact of this template instead of one artifact.
     #[arg(long, value_name = "NAME")]
-    pub template: String,
-    /// The plugin directory to write; must not exist.
-    #[arg(long, value_name = "DIR")]
-    pub plugin: PathBuf,
+    pub template: Option<String>,
+    /// Replace files that exist (default: fail, writing nothing; a tree
+    /// export only).
+    #[arg(long, conflicts_with = "plugin")]
+    pub overwrite: bool,
+    /// Write the template as a plugin directory instead (must not exist).
+    #[arg(long, value_name = "DIR", requires = "template")]
+    pub plugin: Option<PathBuf>,
     /// The plugin's name (default: the template's collection, else the
     /// template's name).
     #[arg(long, value_name = "NAME")]
@@ -159,6 +170,12 @@ pub enum ArtifactCommand {
         /// Clear the mark instead.
         #[arg(long)]
         off: bool,
+    },
+    /// Remove an artifact from the catalogue, with its files, tags and
+    /// memberships (refused while a template lists it).
+    Remove {
+        /// `type:name`.
+        key: String,
     },
 }
 
@@ -221,6 +238,18 @@ pub enum CollectionCommand {
         #[arg(long, value_name = "CURSOR")]
         after: Option<String>,
     },
+    /// Delete a collection (its artifacts stay).
+    Delete {
+        /// The collection.
+        name: String,
+    },
+    /// Rename a collection; its members and templates follow.
+    Rename {
+        /// Its name now.
+        from: String,
+        /// Its new name.
+        to: String,
+    },
 }
 
 /// `stencil tag …`.
@@ -242,6 +271,8 @@ pub enum TagCommand {
         #[arg(required = true)]
         tags: Vec<String>,
     },
+    /// List every tag with the number of artifacts carrying it.
+    List,
 }
 
 /// `stencil template …`.
@@ -253,6 +284,11 @@ pub enum TemplateCommand {
     List,
     /// Show a template: variables, entities and their files.
     Show {
+        /// The template.
+        name: String,
+    },
+    /// Delete a template (its artifacts stay).
+    Delete {
         /// The template.
         name: String,
     },

@@ -175,6 +175,35 @@ fn facade(e: &stencil::Error) -> (&'static str, Map<String, Value>) {
             details.insert("stored_path".into(), file.as_str().into());
             (kind, details)
         }
+        stencil::Error::UnknownPlaceholders {
+            placeholders,
+            total,
+            ..
+        } => {
+            let list: Vec<Value> = placeholders
+                .iter()
+                .map(|p| {
+                    json!({
+                        "file": p.file,
+                        "line": p.line,
+                        "column": p.column,
+                        "placeholder": p.name,
+                        "artifact": p.artifact,
+                        "stored_path": p.stored_path,
+                        "in_path": p.part == stencil::FilePart::Path,
+                    })
+                })
+                .collect();
+            // The first one's fields at the top, as for a single render.
+            let mut out = match list.first() {
+                Some(Value::Object(first)) => first.clone(),
+                _ => Map::new(),
+            };
+            out.remove("in_path");
+            out.insert("placeholders".into(), Value::Array(list));
+            out.insert("total".into(), json!(total));
+            ("unknown_placeholder", out)
+        }
         stencil::Error::MissingRequired { missing, .. } => {
             ("selection", details([("missing_entities", json!(missing))]))
         }
@@ -245,6 +274,9 @@ fn catalogue(e: &store::Error) -> (&'static str, Map<String, Value>) {
             "already_exists",
             details([("what", json!(kind.to_string())), ("name", json!(key))]),
         ),
+        store::Error::InUse { templates, .. } => {
+            ("in_use", details([("templates", json!(templates))]))
+        }
         store::Error::Invalid { what, value, .. } => (
             "invalid",
             details([("what", json!(what)), ("value", json!(value))]),

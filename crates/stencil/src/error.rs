@@ -23,8 +23,8 @@ pub enum Error {
     /// render is [`Error::RenderFile`].)
     #[error(transparent)]
     Render(#[from] RenderError),
-    /// A file's path or content did not render (in strict mode: an unknown
-    /// placeholder). Names the artifact and the file as stored, so a caller
+    /// A file's path or content did not render (unknown placeholders are
+    /// [`Error::UnknownPlaceholders`] instead). Names the artifact and the file as stored, so a caller
     /// can point at it (e.g. to mark it verbatim) without reloading the
     /// template.
     #[error("{source} (in the {part} of `{file}`, artifact `{artifact}`)")]
@@ -40,6 +40,19 @@ pub enum Error {
         /// the file's path in the project (after the profile). Boxed to
         /// keep this type small.
         source: Box<RenderError>,
+    },
+    /// A strict render met placeholders without a value: every one of the
+    /// whole template (paths and contents), the first
+    /// [`UNKNOWN_PLACEHOLDER_LIMIT`](crate::UNKNOWN_PLACEHOLDER_LIMIT) listed
+    /// in deploy order, all counted. Nothing was written.
+    #[error("{}", crate::unknown::describe(placeholders, *total))]
+    UnknownPlaceholders {
+        /// The first placeholders found, in deploy order, file by file.
+        placeholders: Vec<crate::UnknownPlaceholder>,
+        /// How many there are in all (at least `placeholders.len()`).
+        total: usize,
+        /// The names that do have a value, sorted.
+        known: Vec<String>,
     },
     /// The selection leaves out entities the template requires.
     #[error(

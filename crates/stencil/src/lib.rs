@@ -116,12 +116,15 @@ pub use stencil_store as store;
 mod error;
 mod executable;
 mod export;
+pub mod export_tree;
 pub mod import;
 pub mod lifecycle;
 pub mod packages;
 mod profile;
 mod spec;
 mod template;
+mod unknown;
+mod variables;
 
 pub use crate::error::{Error, FilePart};
 pub use crate::executable::{EXECUTABLE_KINDS, is_executable_content};
@@ -142,3 +145,5 @@ pub use crate::template::{
     EXECUTABLE_MODE, RenderedFile, RenderedFileSummary, TemplateDeployOptions,
     TemplateDeployReport, deploy_template, render_template,
 };
+pub use crate::unknown::{UNKNOWN_PLACEHOLDER_LIMIT, UnknownPlaceholder};
+pub use crate::variables::{TemplateVariable, template_variables};

@@ -3,9 +3,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::deploy::{DeployOptions, DeployPlan, DeployReport, RelPath};
-use crate::render::{LeftPlaceholder, RenderOptions, Renderer, UnknownPolicy, Variables};
+use crate::render::{
+    LeftPlaceholder, RenderError, RenderOptions, Renderer, UnknownPolicy, Variables,
+};
 use crate::spec::template_spec;
 use crate::store::{ArtifactKey, Catalog, Template};
+use crate::unknown::{FileOrigin, UnknownCollector};
 use crate::{Error, FilePart, PathProfile};
 
 /// Mode given to files stored as executable; others get the deploy crate's
@@ -335,6 +338,9 @@ pub(crate) fn render_loaded(
         .then(|| Renderer::new(vars, RenderOptions::new().unknown(UnknownPolicy::Lenient)))
         .transpose()?;
     let renderer = lenient.as_ref().unwrap_or(&path_renderer);
+    // A strict render goes on past an unknown placeholder, to name every
+    // one in a single error; nothing is written either way.
+    let mut unknown = UnknownCollector::new(vars);
     let mut out = Vec::new();
     for entity in template
         .entities
@@ -345,6 +351,7 @@ pub(crate) fn render_loaded(
         for file in &entity.files {
             let profiled =
                 crate::executable::place(&entity.artifact, &file.path, &options.profile)?;
+            let file_path_stored = file.path.clone();
             let render_error = |part, source| Error::RenderFile {
                 artifact: key.clone(),
                 file: file.path.clone(),
@@ -353,9 +360,21 @@ pub(crate) fn render_loaded(
             };
             // Paths are always strict: a path with a placeholder left in it
             // would create a file literally named `{{X}}`.
-            let rendered = path_renderer
-                .render(&profiled, profiled.as_bytes())
-                .map_err(|e| render_error(FilePart::Path, e))?;
+            let origin = |file, part| FileOrigin {
+                artifact: &key,
+                stored_path: &file_path_stored,
+                file,
+                part,
+            };
+            let rendered = match path_renderer.render(&profiled, profiled.as_bytes()) {
+                Ok(rendered) => rendered,
+                Err(RenderError::UnknownPlaceholder { .. }) if lenient.is_none() => {
+                    let origin = origin(&profiled, FilePart::Path);
+                    unknown.scan(&origin, profiled.as_bytes())?;
+                    continue;
+                }
+                Err(e) => return Err(render_error(FilePart::Path, e)),
+            };
             let rendered = String::from_utf8_lossy(&rendered).into_owned();
             let path = RelPath::new(&rendered).map_err(|source| Error::Path {
                 artifact: key.clone(),
@@ -366,10 +385,15 @@ pub(crate) fn render_loaded(
             let (contents, left, verbatim) = if file.verbatim || binary {
                 (file.content.clone(), Vec::new(), true)
             } else {
-                let (contents, summary) = renderer
-                    .render_with_summary(path.as_str(), &file.content)
-                    .map_err(|e| render_error(FilePart::Content, e))?;
-                (contents.into_owned(), summary.left, false)
+                match renderer.render_with_summary(path.as_str(), &file.content) {
+                    Ok((contents, summary)) => (contents.into_owned(), summary.left, false),
+                    Err(RenderError::UnknownPlaceholder { .. }) if lenient.is_none() => {
+                        let origin = origin(path.as_str(), FilePart::Content);
+                        unknown.scan(&origin, &file.content)?;
+                        continue;
+                    }
+                    Err(e) => return Err(render_error(FilePart::Content, e)),
+                }
             };
             out.push(RenderedFile {
                 artifact: entity.artifact.clone(),
@@ -381,6 +405,13 @@ pub(crate) fn render_loaded(
                 left,
             });
         }
+    }
+    if unknown.total > 0 {
+        return Err(Error::UnknownPlaceholders {
+            placeholders: unknown.found,
+            total: unknown.total,
+            known: vars.iter().map(|(k, _)| k.to_string()).collect(),
+        });
     }
     Ok(out)
 }

@@ -191,12 +191,11 @@ mod tests {
     }
 
     /// Values a listing filter binds, round-tripped through PostgreSQL
-    /// (needs `STENCIL_TEST_POSTGRES`; skipped with a notice without it).
+    /// (needs a server, see `pg_test_target`).
     #[cfg(feature = "postgres")]
     #[test]
     fn filter_values_round_trip_through_postgres() {
-        let Ok(target) = std::env::var("STENCIL_TEST_POSTGRES") else {
-            eprintln!("NOTICE: STENCIL_TEST_POSTGRES is not set: PostgreSQL binder test SKIPPED");
+        let Some(target) = crate::pg_test_target::pg_test_target("PostgreSQL binder test") else {
             return;
         };
         let mut client = postgres::Client::connect(&target, postgres::NoTls).unwrap();

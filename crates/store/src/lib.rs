@@ -122,6 +122,8 @@ mod model;
 mod param;
 #[cfg(feature = "postgres")]
 mod pg;
+#[cfg(all(test, feature = "postgres"))]
+mod pg_test_target;
 mod queries;
 mod sqlite;
 mod target;

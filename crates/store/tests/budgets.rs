@@ -1,7 +1,7 @@
 //! Statement budgets: the same read at page sizes 1, 50 and 500 runs the same
 //! number of statements, within the budget stated in the crate docs — on
 //! every backend: each test body runs against SQLite and, when
-//! `STENCIL_TEST_POSTGRES` is set, PostgreSQL (in both count modes where
+//! a server answers (`common::pg_target`), PostgreSQL (in both count modes where
 //! counts are read).
 
 mod common;

@@ -1,6 +1,6 @@
 //! Trigger-maintained counts against a `GROUP BY` oracle, under random
 //! sequences of mutations, with the count cache in front — each case runs
-//! against SQLite and, when `STENCIL_TEST_POSTGRES` is set, PostgreSQL in
+//! against SQLite and, when a server answers (`common::pg_target`), PostgreSQL in
 //! both count modes (triggers, and GROUP BY + cache).
 
 mod common;

@@ -1,7 +1,7 @@
 //! What only the PostgreSQL backend has: schema versions in a table, the
 //! count-mode switch, retryable errors when a connection drops, and handles
 //! sharing one pool across threads. Each test skips with a printed notice
-//! when `STENCIL_TEST_POSTGRES` is unset.
+//! when no server answers (`common::pg_target`).
 #![cfg(feature = "postgres")]
 
 mod common;

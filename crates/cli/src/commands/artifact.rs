@@ -52,6 +52,7 @@ pub fn run(ctx: &Context, command: &ArtifactCommand) -> Result<Output> {
         ArtifactCommand::List(args) => list(ctx, args),
         ArtifactCommand::Show { key } => show(ctx, key),
         ArtifactCommand::Verbatim { key, paths, off } => verbatim(ctx, key, paths, !off),
+        ArtifactCommand::Remove { key } => super::remove::artifact(ctx, key),
     }
 }
 

@@ -22,6 +22,10 @@ pub fn run(ctx: &Context, command: &CollectionCommand) -> Result<Output> {
         CollectionCommand::Add { name, keys } => membership(&catalog, name, keys, true),
         CollectionCommand::Remove { name, keys } => membership(&catalog, name, keys, false),
         CollectionCommand::List { limit, after } => list(&catalog, *limit, after.as_deref()),
+        CollectionCommand::Delete { name } => super::remove::collection(&catalog, name),
+        CollectionCommand::Rename { from, to } => {
+            super::remove::rename_collection(&catalog, from, to)
+        }
     }
 }
 
@@ -137,6 +141,7 @@ pub fn run_tag(ctx: &Context, command: &TagCommand) -> Result<Output> {
     let (key, tags, add) = match command {
         TagCommand::Add { key, tags } => (key, tags, true),
         TagCommand::Remove { key, tags } => (key, tags, false),
+        TagCommand::List => return super::remove::tag_list(&catalog),
     };
     let key = ArtifactKey::parse(key)?;
     let refs: Vec<&str> = tags.iter().map(String::as_str).collect();

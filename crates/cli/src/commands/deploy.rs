@@ -5,7 +5,9 @@ use serde::Serialize;
 use stencil::deploy::{DeployEvent, DeployOptions, Durability, OverwritePolicy, RelPath};
 use stencil::lifecycle::deploy_templates;
 use stencil::render::RenderError;
-use stencil::{FilePart, TemplateDeployOptions, TemplateDeployReport, deploy_template};
+use stencil::{
+    FilePart, TemplateDeployOptions, TemplateDeployReport, UnknownPlaceholder, deploy_template,
+};
 
 use crate::args::DeployArgs;
 use crate::context::Context;
@@ -259,45 +261,18 @@ fn warn_left(style: &Style, json: bool, summary: &DeploySummary) {
 /// Turns a facade error into one line that says how to proceed: the
 /// library states what failed and where; the hints are the command line's.
 pub fn explain(e: stencil::Error, template: &str) -> Error {
-    // An unknown placeholder gets its own sentence, built from the error's
-    // fields, which name the artifact and the file as stored.
-    if let stencil::Error::RenderFile {
-        artifact,
-        file: stored,
-        part,
-        source,
+    // Unknown placeholders get their own sentence: the library lists them
+    // (file, line:column); the hints name the flags and the files.
+    if let stencil::Error::UnknownPlaceholders {
+        placeholders,
+        known,
+        ..
     } = &e
-        && let RenderError::UnknownPlaceholder {
-            file,
-            line,
-            column,
-            placeholder,
-            declared,
-            known,
-        } = &**source
     {
-        let what = if *declared {
-            format!("variable `{placeholder}` is declared but has no value")
-        } else {
-            format!("unknown placeholder `{{{{{placeholder}}}}}`")
-        };
-        let known = known
-            .iter()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // A path is always rendered strictly: neither --lenient nor a
-        // verbatim mark would help there.
-        let other_ways = match part {
-            FilePart::Path => format!(" (in the path of `{stored}` of artifact `{artifact}`)"),
-            _ => format!(
-                ", deploy with --lenient to leave it as is, or mark the file verbatim: \
-                 `stencil artifact verbatim {artifact} {stored}`"
-            ),
-        };
         let message = format!(
-            "cannot deploy template `{template}`: {file}:{line}:{column}: {what} (known: {known}); \
-             to proceed, give it a value with --var {placeholder}=…{other_ways}"
+            "cannot deploy template `{template}`: {e} (known: {}); {}",
+            quoted(known),
+            how_to_proceed(placeholders)
         );
         return Explained::facade(message, e);
     }
@@ -314,4 +289,59 @@ pub fn explain(e: stencil::Error, template: &str) -> Error {
         ),
         None => Error::new(e).context(format!("cannot deploy template `{template}`")),
     }
+}
+
+fn quoted(names: &[String]) -> String {
+    if names.is_empty() {
+        return "(none)".to_string();
+    }
+    names
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The ways on past unknown placeholders, the value first: `--var` for each
+/// name; for placeholders in contents also `--lenient` and the verbatim
+/// marks (a path is always rendered strictly, so neither helps there).
+fn how_to_proceed(placeholders: &[UnknownPlaceholder]) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    let mut files: Vec<(&str, &str)> = Vec::new();
+    for p in placeholders {
+        if !names.contains(&p.name.as_str()) {
+            names.push(&p.name);
+        }
+        let file = (p.artifact.as_str(), p.stored_path.as_str());
+        if p.part == FilePart::Content && !files.contains(&file) {
+            files.push(file);
+        }
+    }
+    let one = names.len() == 1;
+    let vars = names
+        .iter()
+        .map(|n| format!("--var {n}=…"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut out = format!(
+        "to proceed, give {} a value with {vars}",
+        if one { "it" } else { "each" }
+    );
+    if !files.is_empty() {
+        let marks = files
+            .iter()
+            .map(|(artifact, stored)| format!("`stencil artifact verbatim {artifact} {stored}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out += &format!(
+            ", deploy with --lenient to leave {}, or mark the file{} verbatim: {marks}",
+            if placeholders.len() == 1 && one {
+                "it as is"
+            } else {
+                "them as they are"
+            },
+            if files.len() == 1 { "" } else { "s" }
+        );
+    }
+    out
 }

@@ -33,9 +33,19 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<Output> {
     if let Some(description) = &args.description {
         options = options.description(description);
     }
-    let export = export_plugin(&catalog, &args.template, &args.plugin, &options)?;
+    let (Some(template), Some(plugin)) = (&args.template, &args.plugin) else {
+        anyhow::bail!(
+            "give the template and the plugin directory: stencil export --template NAME --plugin DIR"
+        );
+    };
+    if !args.operands.is_empty() {
+        anyhow::bail!(
+            "with --plugin give no KEY or DIR: stencil export --template NAME --plugin DIR"
+        );
+    }
+    let export = export_plugin(&catalog, template, plugin, &options)?;
     let json = ExportJson {
-        template: args.template.clone(),
+        template: template.clone(),
         plugin: export.name,
         dir: export.dir.display().to_string(),
         artifacts: export.artifacts,

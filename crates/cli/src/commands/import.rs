@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use indicatif::ProgressBar;
+use indicatif::{ProgressBar, ProgressDrawTarget};
 use serde::Serialize;
 use stencil::import::{
     self, ImportError, ImportEvent, ImportOptions, Layout, PluginImport, ScannedTree, Skipped,
@@ -205,9 +205,18 @@ impl Importer {
                 ImportEvent::Found { files } => style.show(&observer, *files as u64),
                 ImportEvent::Read { done, .. } => observer.set_position(*done as u64),
                 ImportEvent::Storing { artifacts } => {
-                    observer.set_message("storing");
-                    observer.set_length(*artifacts as u64);
+                    // Hidden while it changes from files read to artifacts
+                    // stored, so no frame shows the old position over the
+                    // new total (`41/2`); shown again with the new total.
+                    observer.set_draw_target(ProgressDrawTarget::hidden());
                     observer.set_position(0);
+                    observer.set_message("storing");
+                    style.show(&observer, *artifacts as u64);
+                }
+                ImportEvent::Stored => {
+                    if let Some(len) = observer.length() {
+                        observer.set_position(len);
+                    }
                 }
                 _ => {}
             });

@@ -20,6 +20,7 @@ pub fn run(ctx: &Context, command: &TemplateCommand) -> Result<Output> {
         TemplateCommand::Create(args) => create(&catalog, args),
         TemplateCommand::List => list(&catalog),
         TemplateCommand::Show { name } => show(&catalog, name),
+        TemplateCommand::Delete { name } => super::remove::template(&catalog, name),
     }
 }
 
@@ -177,19 +178,7 @@ fn list(catalog: &Catalog) -> Result<Output> {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..4)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
-        .collect();
-    for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .filter(|(_, w)| **w > 0)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        human += cells.join("  ").trim_end();
-        human += "\n";
-    }
+    human += &columns(&rows, "");
     Ok(Output::new(serde_json::json!({ "items": items }), human))
 }
 
@@ -198,8 +187,20 @@ struct ShowJson {
     name: String,
     description: String,
     collection: Option<String>,
-    variables: Vec<VarJson>,
+    variables: Vec<ShowVarJson>,
     entities: Vec<EntityJson>,
+}
+
+/// A variable as `template show` describes it: whether a deploy needs a
+/// value for it, its default, and the files using it.
+#[derive(Debug, Serialize)]
+struct ShowVarJson {
+    name: String,
+    required: bool,
+    needed: bool,
+    default: Option<String>,
+    used_in: Vec<String>,
+    description: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -212,11 +213,27 @@ struct EntityJson {
 
 fn show(catalog: &Catalog, name: &str) -> Result<Output> {
     let t = catalog.load_template(name)?;
+    let variables = stencil::template_variables(&t)?
+        .into_iter()
+        .map(|v| ShowVarJson {
+            description: t
+                .variables
+                .iter()
+                .find(|d| d.name == v.name)
+                .map(|d| d.description.clone())
+                .unwrap_or_default(),
+            name: v.name,
+            required: v.required,
+            needed: v.needs_value,
+            default: v.default,
+            used_in: v.used_in,
+        })
+        .collect();
     let json = ShowJson {
         name: t.name.clone(),
         description: t.description.clone(),
         collection: t.collection.clone(),
-        variables: t.variables.iter().map(var_json).collect(),
+        variables,
         entities: t
             .entities
             .iter()
@@ -236,26 +253,36 @@ fn show(catalog: &Catalog, name: &str) -> Result<Output> {
     if !json.description.is_empty() {
         human += &format!("  {}\n", json.description);
     }
-    let spec = stencil::template_spec(&t)?;
-    let required: Vec<&str> = spec.required().collect();
-    let vars: Vec<String> = spec
-        .declared()
-        .map(|n| {
-            let default = json
-                .variables
-                .iter()
-                .find(|v| v.name == n)
-                .and_then(|v| v.default.as_ref());
-            match default {
-                Some(d) => format!("{n}=`{d}`"),
-                None if n == "DATE" => format!("{n}=today"),
-                None if required.contains(&n) => format!("{n} (required)"),
-                None => n.to_string(),
-            }
+    // DATE's default is computed at deploy time unless the template sets one.
+    let date_is_today = !t.variables.iter().any(|v| v.name == "DATE");
+    let rows: Vec<[String; 4]> = json
+        .variables
+        .iter()
+        .map(|v| {
+            let need = if v.required {
+                "required"
+            } else if v.needed {
+                "needed"
+            } else {
+                "optional"
+            };
+            let default = match &v.default {
+                Some(_) if v.name == "DATE" && date_is_today => "default today".to_string(),
+                Some(d) => format!("default `{d}`"),
+                None => "no default".to_string(),
+            };
+            [
+                v.name.clone(),
+                need.to_string(),
+                default,
+                used_in(&v.used_in),
+            ]
         })
         .collect();
-    human += &format!("variables: {}", vars.join(", "));
-    human += "\nentities, in deploy order:\n";
+    human +=
+        "variables (deploy needs a value for each required or needed one: --var NAME=VALUE):\n";
+    human += &columns(&rows, "  ");
+    human += "entities, in deploy order:\n";
     for (n, e) in json.entities.iter().enumerate() {
         human += &format!(
             "  {}. {}{}\n",
@@ -268,6 +295,46 @@ fn show(catalog: &Catalog, name: &str) -> Result<Output> {
         }
     }
     Ok(Output::new(&json, human))
+}
+
+/// Rows as lines after `indent`, each cell padded to its column's widest
+/// so the columns line up; columns empty in every row are left out.
+fn columns(rows: &[[String; 4]], indent: &str) -> String {
+    let widths: Vec<usize> = (0..4)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .filter(|(_, w)| **w > 0)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out += &format!("{indent}{}\n", cells.join("  ").trim_end());
+    }
+    out
+}
+
+/// `used in A, B, C and 2 more`, or `unused`.
+fn used_in(files: &[String]) -> String {
+    const SHOWN: usize = 3;
+    if files.is_empty() {
+        return "unused".to_string();
+    }
+    let mut out = format!(
+        "used in {}",
+        files
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if files.len() > SHOWN {
+        out += &format!(" and {} more", files.len() - SHOWN);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -321,15 +321,28 @@ fn templates_are_created_listed_and_shown() -> TestResult {
         .ok()
         .json();
     assert_eq!(j["entities"][0]["files"], artifact["files"]);
+    // Every variable the template accepts, the built-in ones too.
+    let declared: Vec<_> = j["variables"]
+        .as_array()
+        .ok_or("variables")?
+        .iter()
+        .filter(|v| v["name"] == "TEAM" || v["name"] == "OWNER")
+        .cloned()
+        .collect();
     assert_eq!(
-        j["variables"],
-        serde_json::json!([
-            {"name": "TEAM", "required": false, "default": "platform", "description": ""},
-            {"name": "OWNER", "required": true, "default": null, "description": ""}
-        ])
+        declared,
+        [
+            serde_json::json!({"name": "OWNER", "required": true, "needed": true, "default": null, "used_in": [], "description": ""}),
+            serde_json::json!({"name": "TEAM", "required": false, "needed": false, "default": "platform", "used_in": [], "description": ""}),
+        ]
     );
     let run = env.run(&["template", "show", "svc"]).ok();
-    assert!(run.stdout.contains("OWNER (required)"), "{}", run.stdout);
+    let owner = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("OWNER"))
+        .unwrap_or("");
+    assert!(owner.contains("required"), "{}", run.stdout);
     Ok(())
 }
 

@@ -147,7 +147,7 @@ fn strict_placeholder_says_how_to_proceed() -> TestResult {
     env.run(&["template", "create", "t", "--artifact", "skill:gen"])
         .ok();
     env.run(&deploy_args("t", "app", &VARS)).fails_with(&[
-        ".claude/skills/gen/gen.py:2:10",
+        ".claude/skills/gen/gen.py: 2:10 `{{NS}}`",
         "{{NS}}",
         "--lenient",
         "stencil artifact verbatim skill:gen .claude/skills/gen/gen.py",
@@ -173,9 +173,8 @@ fn placeholder_in_a_path_suggests_a_value_only() -> TestResult {
     ])
     .ok();
     let run = env.run(&deploy_args("t", "app", &VARS)).fails_with(&[
-        ".claude/rules/{{TEAM}}.md:1:15",
+        ".claude/rules/{{TEAM}}.md: 1:15 `{{TEAM}}` (in the path)",
         "--var TEAM=",
-        "in the path of `.claude/rules/{{TEAM}}.md` of artifact `rule_file:{{TEAM}}`",
     ]);
     assert!(!run.stderr.contains("--lenient"), "{}", run.stderr);
     assert!(!run.stderr.contains("verbatim"), "{}", run.stderr);

@@ -133,7 +133,7 @@ fn strict_deploy_fails_helpfully_and_writes_nothing() -> TestResult {
             "stencil artifact verbatim skill:report .claude/skills/report/",
         ]);
     let names_the_file =
-        run.stderr.contains("scripts/gen.py:2:") || run.stderr.contains("templates/page.html:7:");
+        run.stderr.contains("scripts/gen.py: 2:") && run.stderr.contains("templates/page.html: 7:");
     assert!(names_the_file, "{}", run.stderr);
     assert!(!env.path("app").exists());
     Ok(())

@@ -70,8 +70,10 @@
 //!   artifact is stored in one transaction: nothing is half-imported.
 //! * Re-importing an unchanged tree writes nothing
 //!   ([`TreeImportReport::wrote_nothing`]); a changed file gives its
-//!   artifact — and only that artifact — a new version. Tags, verbatim marks
-//!   and descriptions already in the catalogue survive re-imports.
+//!   artifact — and only that artifact — a new version. Tags and verbatim
+//!   marks already in the catalogue survive re-imports; the description is
+//!   what the tree says now (a front matter that lost `description:` clears
+//!   it).
 //!
 //! Cost: every file is read into memory once (the tree is held whole until
 //! it is stored) and hashed once; a re-import also reads each stored

@@ -10,8 +10,8 @@ use crate::is_executable_content;
 use crate::store::{self, ArtifactKey, Catalog, CollectionMeta, NewArtifact};
 
 /// Stores a scanned tree in one transaction, keeping what the catalogue
-/// knows that the tree cannot say (tags, verbatim marks set later, a
-/// description when the tree has none), then fills the collection of
+/// knows that the tree cannot say (tags, verbatim marks set later), then
+/// fills the collection of
 /// `options`, if any.
 ///
 /// The collection is created first, so that a bad name fails before
@@ -161,8 +161,9 @@ fn fill_plugin_collection(
 }
 
 /// A re-import replaces an artifact's tags and file flags with what it
-/// gives, so give what the catalogue already has: the user's tags, verbatim
-/// marks set later, and a description when the tree has none.
+/// gives, so give what the catalogue already has: the user's tags and
+/// verbatim marks set later. The description is not kept: it is what the
+/// tree's front matter now says (empty when it says nothing).
 fn keep_catalogue_state(
     catalog: &Catalog,
     artifact: &mut NewArtifact,
@@ -174,9 +175,6 @@ fn keep_catalogue_state(
         Err(e) => return Err(e),
     };
     artifact.tags = stored.tags;
-    if artifact.description.is_empty() {
-        artifact.description = stored.description;
-    }
     for file in &mut artifact.files {
         if !file.verbatim
             && stored

@@ -23,7 +23,6 @@ use stencil::import::{
     ImportError, ImportEvent, ImportOptions, SkipReason, Skipped, TreeImportReport, import_tree,
     scan_tree,
 };
-use stencil::render::RenderError;
 use stencil::store::{ArtifactKey, Catalog, NewArtifact, NewFile, TemplateSpec};
 use stencil::{Error, FilePart, TemplateDeployOptions, TemplateDeployReport, deploy_template};
 
@@ -230,44 +229,40 @@ fn strict_deploy_fails_helpfully_and_writes_nothing() -> TestResult {
     let Err(err) = deploy(&catalog, &project, false) else {
         return Err("a strict deploy of the real tree succeeded".into());
     };
-    let gen_py = format!("{SKILL}/scripts/gen.py");
-    let first = occurrences(&gen_py, fx.content(&gen_py), &["NS"])
-        .into_iter()
-        .next()
-        .ok_or("gen.py holds no {{NS}}")?;
-    // The error says which artifact and which stored file failed, so a
-    // caller can name them without reloading the template (issue 12).
-    let Error::RenderFile {
-        artifact,
-        file: stored,
-        part: FilePart::Content,
-        source,
+    // Every unknown placeholder of the whole deploy, in one error (issue
+    // 17), each naming its artifact and stored file (issue 12).
+    let Error::UnknownPlaceholders {
+        placeholders,
+        total,
+        ..
     } = &err
     else {
         return Err(format!("unexpected error: {err}").into());
     };
-    assert_eq!(artifact, "skill:report", "{err}");
-    assert_eq!(stored, &gen_py, "{err}");
-    let RenderError::UnknownPlaceholder {
-        file,
-        line,
-        column,
-        placeholder,
-        ..
-    } = &**source
-    else {
-        return Err(format!("unexpected render error: {source}").into());
-    };
-    assert_eq!(
-        (file.clone(), *line, *column, placeholder.clone()),
-        first,
-        "{err}"
-    );
+    let mut expected = Vec::new();
+    for (path, content, _) in &fx.files {
+        expected.extend(occurrences(path, content, &["NS", "message"]));
+    }
+    let mut found: Vec<_> = placeholders
+        .iter()
+        .map(|p| (p.file.clone(), p.line, p.column, p.name.clone()))
+        .collect();
+    found.sort();
+    expected.sort();
+    assert_eq!(found, expected, "{err}");
+    assert_eq!(*total, expected.len());
+    for p in placeholders {
+        assert_eq!(p.artifact, "skill:report", "{err}");
+        assert_eq!(p.stored_path, p.file, "{err}");
+        assert_eq!(p.part, FilePart::Content, "{err}");
+    }
     let message = err.to_string();
+    let gen_py = format!("{SKILL}/scripts/gen.py");
     for needle in [
-        format!("{gen_py}:{}:{}", first.1, first.2),
+        "4 unknown placeholders:".to_string(),
+        format!("{gen_py}: "),
         "`{{NS}}`".to_string(),
-        "artifact `skill:report`".to_string(),
+        "`{{message}}`".to_string(),
     ] {
         assert!(message.contains(&needle), "`{needle}` not in: {message}");
     }

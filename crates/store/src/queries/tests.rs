@@ -356,8 +356,7 @@ fn all_fixed_statements_prepare_with_the_documented_parameters_and_columns() {
 #[cfg(feature = "postgres")]
 #[test]
 fn all_fixed_statements_prepare_on_postgres_with_the_documented_parameters_and_columns() {
-    let Ok(target) = std::env::var("STENCIL_TEST_POSTGRES") else {
-        eprintln!("NOTICE: STENCIL_TEST_POSTGRES is not set: PostgreSQL statement check SKIPPED");
+    let Some(target) = crate::pg_test_target::pg_test_target("PostgreSQL statement check") else {
         return;
     };
     let mut client = postgres::Client::connect(&target, postgres::NoTls).unwrap();
