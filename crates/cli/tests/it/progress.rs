@@ -28,8 +28,8 @@ fn fractions(output: &str) -> Vec<(u64, u64)> {
 #[test]
 fn the_import_bar_never_shows_more_done_than_its_total() -> TestResult {
     let env = Env::new();
-    // Many files, few artifacts: one skill of 40 files and a command.
-    for i in 0..40 {
+    // Many files, few artifacts: one skill of 5,000 files and a command (enough work that the bar draws).
+    for i in 0..5000 {
         env.write(
             &format!("src/.claude/skills/big/f{i}.md"),
             format!("file {i}\n"),
@@ -50,7 +50,7 @@ fn the_import_bar_never_shows_more_done_than_its_total() -> TestResult {
         .map_err(|e| format!("this test needs `script` (util-linux) for a terminal: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("imported 41 files"), "{text}");
+    assert!(text.contains("imported 5001 files"), "{text}");
     let drawn = fractions(&text);
     assert!(
         !drawn.is_empty(),
