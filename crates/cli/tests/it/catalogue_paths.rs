@@ -50,6 +50,7 @@ fn read_commands_refuse_a_device() {
 
 /// Makes a directory unwritable (`chmod 555`, or `chattr +i` when running
 /// privileged) until dropped.
+#[cfg_attr(not(unix), allow(dead_code))]
 struct Locked<'a>(&'a Path, bool);
 
 impl<'a> Locked<'a> {

@@ -8,13 +8,20 @@ mod common;
 
 mod catalogue_paths;
 mod commands;
+// Checks file modes (0755/0644): Unix only.
+#[cfg(unix)]
 mod export_tree;
 mod failures;
 mod json_errors;
 mod lifecycle;
 mod new_user;
+// The plugin fixtures need Unix modes and a symbolic link (Wine cannot
+// make links), so the plugin tests run on Unix only.
+#[cfg(unix)]
 mod plugins;
 mod postgres;
+// Needs `script` (util-linux) for a terminal: Unix only.
+#[cfg(unix)]
 mod progress;
 mod real_tree;
 mod registry;

@@ -3,6 +3,7 @@
 //! plugin fixtures of `testdata/plugins/`.
 
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,7 @@ pub fn plugin_fixtures() -> PathBuf {
 /// A copy of the plugin fixture `name` in `into`, with modes set as the
 /// fixture means them (git may not have kept them): `*.sh` 0755, the rest
 /// 0644; and the symbolic link the malformed marketplace needs.
+#[cfg(unix)]
 pub fn plugin_fixture(name: &str, into: &Path) -> PathBuf {
     let to = into.join(name.rsplit('/').next().expect("name"));
     copy_tree(&plugin_fixtures().join(name), &to);
@@ -70,6 +72,7 @@ pub fn files_under(root: &Path) -> Vec<String> {
 }
 
 /// The permission bits of a file.
+#[cfg(unix)]
 pub fn mode(path: &Path) -> u32 {
     fs::metadata(path).expect("metadata").permissions().mode() & 0o777
 }
@@ -115,6 +118,7 @@ pub const PLUGIN_DEPLOYED: [(&str, &str); 11] = [
 /// Asserts that `project` holds exactly the files of [`PLUGIN_DEPLOYED`]
 /// (besides stencil's `.stencil/`), each byte-identical to the plugin's
 /// file in `src` and with its mode.
+#[cfg(unix)]
 pub fn assert_deployed_like_the_plugin(src: &Path, project: &Path) {
     let mut deployed = files_under(project);
     deployed.retain(|p| !p.starts_with(".stencil/"));
