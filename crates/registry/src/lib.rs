@@ -54,13 +54,17 @@
 //! # Crate features
 //!
 //! None. The transport is a [`Source`]: this crate ships [`DirSource`] for
-//! directories and `file://` URLs, and [`MemorySource`].
+//! directories and `file://` URLs, [`HttpSource`] for `http://` and
+//! `https://` (pooled keep-alive connections, timeouts, bounded retries of
+//! transient failures, `ETag`/`Last-Modified` revalidation), and
+//! [`MemorySource`].
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod client;
 mod error;
+mod http;
 mod keys;
 mod limits;
 mod metadata;
@@ -75,10 +79,11 @@ pub use crate::client::{
     versioned_root_file,
 };
 pub use crate::error::{Error, ErrorKind};
+pub use crate::http::{HttpConfig, HttpSource, RetryPolicy};
 pub use crate::keys::{PublicKey, SecretKey};
 pub use crate::limits::Limits;
 pub use crate::metadata::{PackageEntry, Root, SPEC_VERSION, Snapshot};
 pub use crate::names::{MAX_KIND_BYTES, MAX_NAME_BYTES};
 pub use crate::package::{MODE_EXECUTABLE, MODE_PLAIN, PACKAGE_FORMAT, Package, PackageFile};
 pub use crate::publish::{DEFAULT_ROOT_TTL, DEFAULT_SNAPSHOT_TTL, PublishReport, Publisher};
-pub use crate::source::{DirSource, MemorySource, Source, open_location};
+pub use crate::source::{DirSource, MemorySource, Revalidated, Source, Validators, open_location};
