@@ -75,8 +75,8 @@ mod signed;
 mod source;
 
 pub use crate::client::{
-    ROOT_FILE, Registry, SNAPSHOT_FILE, Staleness, TrustAnchor, TrustState, sha256_hex,
-    versioned_root_file,
+    Freshness, ROOT_FILE, Registry, Revalidation, SNAPSHOT_FILE, Staleness, TrustAnchor,
+    TrustState, sha256_hex, versioned_root_file,
 };
 pub use crate::error::{Error, ErrorKind};
 pub use crate::http::{HttpConfig, HttpSource, RetryPolicy};

@@ -171,3 +171,125 @@ fn an_unreachable_server_is_a_network_error_after_the_attempts() {
     );
     assert_eq!(http.requests(), 2);
 }
+
+mod revalidation {
+    use super::*;
+    use common::command;
+    use jiff::SignedDuration;
+    use stencil_registry::{Freshness, Revalidation};
+
+    #[test]
+    fn an_unchanged_registry_costs_one_request_answered_304() {
+        let fixture = Fixture::new();
+        let server = Server::serve(fixture.path());
+        let http = source(&server, 4);
+        let registry =
+            Registry::bootstrap("team", &http, &fixture.anchor(), &Limits::DEFAULT, t0()).unwrap();
+        let state = registry.state();
+        assert!(state.snapshot_validators.etag.is_some());
+
+        let before = server.requests();
+        let later = t0() + SignedDuration::from_hours(1);
+        let (again, how) = Registry::refresh(
+            "team",
+            &http,
+            &state,
+            &Limits::DEFAULT,
+            later,
+            &Freshness::DEFAULT,
+        )
+        .unwrap();
+        assert_eq!(how, Revalidation::NotModified);
+        assert_eq!(server.requests() - before, 1);
+        assert_eq!(server.not_modified(), 1);
+        assert_eq!(again.snapshot().version, registry.snapshot().version);
+        assert_eq!(again.state().fetched, Some(later));
+    }
+
+    #[test]
+    fn inside_the_minimum_interval_no_request_unless_forced() {
+        let fixture = Fixture::new();
+        let server = Server::serve(fixture.path());
+        let http = source(&server, 4);
+        let state = Registry::bootstrap("team", &http, &fixture.anchor(), &Limits::DEFAULT, t0())
+            .unwrap()
+            .state();
+        let before = server.requests();
+        let soon = t0() + SignedDuration::from_mins(1);
+        let (_, how) = Registry::refresh(
+            "team",
+            &http,
+            &state,
+            &Limits::DEFAULT,
+            soon,
+            &Freshness::DEFAULT,
+        )
+        .unwrap();
+        assert_eq!(how, Revalidation::Skipped);
+        assert_eq!(server.requests(), before);
+
+        let (_, how) = Registry::refresh(
+            "team",
+            &http,
+            &state,
+            &Limits::DEFAULT,
+            soon,
+            &Freshness::FORCE,
+        )
+        .unwrap();
+        assert_eq!(how, Revalidation::NotModified);
+        assert_eq!(server.requests(), before + 1);
+    }
+
+    #[test]
+    fn a_changed_snapshot_is_fetched_and_verified() {
+        let mut fixture = Fixture::new();
+        let server = Server::serve(fixture.path());
+        let http = source(&server, 4);
+        let state = Registry::bootstrap("team", &http, &fixture.anchor(), &Limits::DEFAULT, t0())
+            .unwrap()
+            .state();
+        fixture
+            .publisher
+            .publish(&[command("lint", "Lint.\n")], t0())
+            .unwrap();
+        let later = t0() + SignedDuration::from_hours(1);
+        let (registry, how) = Registry::refresh(
+            "team",
+            &http,
+            &state,
+            &Limits::DEFAULT,
+            later,
+            &Freshness::DEFAULT,
+        )
+        .unwrap();
+        assert_eq!(how, Revalidation::Fetched);
+        assert!(registry.snapshot().version > state.snapshot_version);
+        assert_ne!(
+            registry.state().snapshot_validators,
+            state.snapshot_validators
+        );
+        registry.fetch(&http, "command", "lint", None).unwrap();
+    }
+
+    #[test]
+    fn a_not_modified_snapshot_still_expires() {
+        let fixture = Fixture::new();
+        let server = Server::serve(fixture.path());
+        let http = source(&server, 4);
+        let state = Registry::bootstrap("team", &http, &fixture.anchor(), &Limits::DEFAULT, t0())
+            .unwrap()
+            .state();
+        let far = t0() + SignedDuration::from_hours(24 * 3650);
+        let err = Registry::refresh(
+            "team",
+            &http,
+            &state,
+            &Limits::DEFAULT,
+            far,
+            &Freshness::DEFAULT,
+        )
+        .unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Expired { .. }), "{err}");
+    }
+}

@@ -149,9 +149,12 @@ fn connection(
         };
         let file = root.join(path.trim_start_matches('/'));
         let body = std::fs::read(&file).ok();
-        let etag = body
-            .as_ref()
-            .map(|b| format!("\"{}\"", stencil_registry::sha256_hex(b)));
+        // Content-derived, as static servers' (length + mtime) are in effect.
+        let etag = body.as_ref().map(|b| {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(b, &mut hasher);
+            format!("\"{:x}-{:x}\"", b.len(), std::hash::Hasher::finish(&hasher))
+        });
         let ok = match fault {
             Some(Fault::Status(code)) => respond(&mut out, code, &[], b""),
             Some(Fault::TooMany(secs)) => {
