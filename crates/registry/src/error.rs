@@ -29,6 +29,14 @@ pub enum Error {
         /// What failed.
         kind: ErrorKind,
     },
+    /// The blob cache could not be created or written.
+    #[error("cache {}: {kind}", path.display())]
+    Cache {
+        /// The cache directory or entry.
+        path: PathBuf,
+        /// What failed.
+        kind: ErrorKind,
+    },
     /// A value built by the caller (a package, a key list, a name) breaks the
     /// format's rules.
     #[error("invalid {what}: {kind}")]
@@ -46,6 +54,7 @@ impl Error {
         match self {
             Error::Registry { kind, .. }
             | Error::Key { kind, .. }
+            | Error::Cache { kind, .. }
             | Error::Invalid { kind, .. } => kind,
         }
     }

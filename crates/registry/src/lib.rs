@@ -62,6 +62,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod cache;
 mod client;
 mod error;
 mod http;
@@ -70,10 +71,12 @@ mod limits;
 mod metadata;
 mod names;
 mod package;
+mod parallel;
 mod publish;
 mod signed;
 mod source;
 
+pub use crate::cache::{BlobCache, CacheStats};
 pub use crate::client::{
     Freshness, ROOT_FILE, Registry, Revalidation, SNAPSHOT_FILE, Staleness, TrustAnchor,
     TrustState, sha256_hex, versioned_root_file,
@@ -85,5 +88,6 @@ pub use crate::limits::Limits;
 pub use crate::metadata::{PackageEntry, Root, SPEC_VERSION, Snapshot};
 pub use crate::names::{MAX_KIND_BYTES, MAX_NAME_BYTES};
 pub use crate::package::{MODE_EXECUTABLE, MODE_PLAIN, PACKAGE_FORMAT, Package, PackageFile};
+pub use crate::parallel::DEFAULT_CONCURRENCY;
 pub use crate::publish::{DEFAULT_ROOT_TTL, DEFAULT_SNAPSHOT_TTL, PublishReport, Publisher};
 pub use crate::source::{DirSource, MemorySource, Revalidated, Source, Validators, open_location};
