@@ -293,3 +293,40 @@ mod revalidation {
         assert!(matches!(err.kind(), ErrorKind::Expired { .. }), "{err}");
     }
 }
+
+/// Static hosting by a server that is not ours: `python3 -m http.server`
+/// (skipped, saying so, where python3 is absent).
+#[test]
+fn a_registry_served_by_python_http_server_installs() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let fixture = Fixture::new();
+    let child = Command::new("python3")
+        .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
+        .current_dir(fixture.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!("python3 not found: static-hosting check against http.server skipped");
+        return;
+    };
+    // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .split("port ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected http.server banner {line:?}"));
+    let http = HttpSource::new(&format!("http://127.0.0.1:{port}/"), &quick(4)).unwrap();
+    let result = Registry::bootstrap("team", &http, &fixture.anchor(), &Limits::DEFAULT, t0())
+        .and_then(|registry| registry.fetch(&http, "command", "review", None));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(result.unwrap().files()[0].bytes(), b"Review.\n");
+}
