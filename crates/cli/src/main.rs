@@ -67,6 +67,7 @@ fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Key(c) => commands::registry::run_key(c)?,
         Command::Publish(args) => commands::registry::run_publish(ctx, args)?,
         Command::Registry(c) => commands::registry::run(ctx, c)?,
+        Command::Install(args) => commands::registry::run_install(ctx, args)?,
         Command::Demo { dir } => demo::run(ctx, dir)?,
         Command::Render(args) => match commands::render::run(ctx, args)? {
             Rendered::Json(output) => output,

@@ -568,7 +568,32 @@ pub fn install_from_registry(
     offline: bool,
     now: Timestamp,
 ) -> Result<InstallReport, PackageError> {
-    let open = open_registry(catalog, registry, offline, now)?;
+    install_from_registry_with(
+        catalog,
+        registry,
+        kind,
+        name,
+        version,
+        offline,
+        &Freshness::FORCE,
+        now,
+    )
+}
+
+/// [`install_from_registry`] with a revalidation policy for the registry's
+/// snapshot (see [`open_registry_with`]).
+#[allow(clippy::too_many_arguments)] // one per part of the reference, plus the mode
+pub fn install_from_registry_with(
+    catalog: &Catalog,
+    registry: &str,
+    kind: &str,
+    name: &str,
+    version: Option<u64>,
+    offline: bool,
+    freshness: &Freshness,
+    now: Timestamp,
+) -> Result<InstallReport, PackageError> {
+    let open = open_registry_with(catalog, registry, offline, freshness, now)?;
     let package = open
         .registry
         .fetch(open.source.as_ref(), kind, name, version)?;
