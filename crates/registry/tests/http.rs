@@ -176,7 +176,16 @@ mod revalidation {
     use super::*;
     use common::command;
     use jiff::SignedDuration;
-    use stencil_registry::{Freshness, Revalidation};
+    use stencil_registry::{Error, Freshness, Revalidation, TrustState};
+
+    fn refresh(
+        http: &HttpSource,
+        state: &TrustState,
+        now: jiff::Timestamp,
+        freshness: Freshness,
+    ) -> Result<(Registry, Revalidation), Error> {
+        Registry::refresh("team", http, state, &Limits::DEFAULT, now, &freshness)
+    }
 
     #[test]
     fn an_unchanged_registry_costs_one_request_answered_304() {
@@ -190,15 +199,7 @@ mod revalidation {
 
         let before = server.requests();
         let later = t0() + SignedDuration::from_hours(1);
-        let (again, how) = Registry::refresh(
-            "team",
-            &http,
-            &state,
-            &Limits::DEFAULT,
-            later,
-            &Freshness::DEFAULT,
-        )
-        .unwrap();
+        let (again, how) = refresh(&http, &state, later, Freshness::DEFAULT).unwrap();
         assert_eq!(how, Revalidation::NotModified);
         assert_eq!(server.requests() - before, 1);
         assert_eq!(server.not_modified(), 1);
@@ -216,27 +217,11 @@ mod revalidation {
             .state();
         let before = server.requests();
         let soon = t0() + SignedDuration::from_mins(1);
-        let (_, how) = Registry::refresh(
-            "team",
-            &http,
-            &state,
-            &Limits::DEFAULT,
-            soon,
-            &Freshness::DEFAULT,
-        )
-        .unwrap();
+        let (_, how) = refresh(&http, &state, soon, Freshness::DEFAULT).unwrap();
         assert_eq!(how, Revalidation::Skipped);
         assert_eq!(server.requests(), before);
 
-        let (_, how) = Registry::refresh(
-            "team",
-            &http,
-            &state,
-            &Limits::DEFAULT,
-            soon,
-            &Freshness::FORCE,
-        )
-        .unwrap();
+        let (_, how) = refresh(&http, &state, soon, Freshness::FORCE).unwrap();
         assert_eq!(how, Revalidation::NotModified);
         assert_eq!(server.requests(), before + 1);
     }
@@ -254,15 +239,7 @@ mod revalidation {
             .publish(&[command("lint", "Lint.\n")], t0())
             .unwrap();
         let later = t0() + SignedDuration::from_hours(1);
-        let (registry, how) = Registry::refresh(
-            "team",
-            &http,
-            &state,
-            &Limits::DEFAULT,
-            later,
-            &Freshness::DEFAULT,
-        )
-        .unwrap();
+        let (registry, how) = refresh(&http, &state, later, Freshness::DEFAULT).unwrap();
         assert_eq!(how, Revalidation::Fetched);
         assert!(registry.snapshot().version > state.snapshot_version);
         assert_ne!(
@@ -281,15 +258,7 @@ mod revalidation {
             .unwrap()
             .state();
         let far = t0() + SignedDuration::from_hours(24 * 3650);
-        let err = Registry::refresh(
-            "team",
-            &http,
-            &state,
-            &Limits::DEFAULT,
-            far,
-            &Freshness::DEFAULT,
-        )
-        .unwrap_err();
+        let err = refresh(&http, &state, far, Freshness::DEFAULT).unwrap_err();
         assert!(matches!(err.kind(), ErrorKind::Expired { .. }), "{err}");
     }
 }
