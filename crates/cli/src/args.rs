@@ -87,6 +87,9 @@ pub enum Command {
     /// The registries this catalogue trusts.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Install packages from a trusted registry; each is verified before
+    /// the catalogue is touched.
+    Install(InstallArgs),
     /// Run the whole flow on a built-in sample tree: import, collection,
     /// template, deploy into DIR. Uses a fresh temporary catalogue unless
     /// `--catalog` is given (`STENCIL_CATALOG` is not read, so the demo never
@@ -463,6 +466,22 @@ pub struct PublishArgs {
     pub refresh: bool,
 }
 
+/// `stencil install`.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// `REGISTRY/TYPE:NAME[@VERSION]`, e.g. `team/template:starter@2`
+    /// (the latest version not yanked when `@VERSION` is left out).
+    #[arg(required = true, value_name = "REF")]
+    pub refs: Vec<String>,
+    /// Revalidate the registry's snapshot now, even if it was checked in
+    /// the last few minutes.
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
+    /// Use the stored snapshot only (signatures checked, expiry not).
+    #[arg(long)]
+    pub offline: bool,
+}
+
 /// `stencil registry …`.
 #[derive(Debug, Subcommand)]
 pub enum RegistryCommand {
@@ -471,7 +490,7 @@ pub enum RegistryCommand {
     Add {
         /// The name to know it by.
         name: String,
-        /// A directory or `file://` URL.
+        /// A directory, `file://` URL, or `http://`/`https://` URL.
         url: String,
         /// A trusted public key (`ed25519:<base64>`), or the root's digest
         /// (`sha256:<hex>`). Repeatable.

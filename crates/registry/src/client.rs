@@ -5,18 +5,23 @@
 //! Nothing here stores anything: [`Registry`] is a verified view, and the
 //! caller persists [`Registry::state`] (the facade keeps it in the catalogue)
 //! only once everything it needs has been verified.
+//!
+//! Over 600 lines: every path to a verified view (bootstrap, update,
+//! refresh, offline) and the package check share private helpers and read
+//! best side by side; parallel fetch and the cache live in their own files.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::cache::BlobCache;
 use crate::error::{Error, ErrorKind};
 use crate::keys::PublicKey;
 use crate::limits::Limits;
 use crate::metadata::{PackageEntry, Root, Snapshot};
 use crate::package::{Package, decompress};
 use crate::signed::{self, KeySet, Role};
-use crate::source::Source;
+use crate::source::{Revalidated, Source, Validators};
 
 /// `root.json`: the newest root.
 pub const ROOT_FILE: &str = "root.json";
@@ -56,8 +61,53 @@ pub struct TrustState {
     pub snapshot_version: u64,
     /// The newest snapshot envelope accepted, as fetched.
     pub snapshot: Option<String>,
-    /// When that snapshot was fetched.
+    /// When that snapshot was fetched (or last revalidated).
     pub fetched: Option<Timestamp>,
+    /// What the server said identifies that snapshot (`ETag`,
+    /// `Last-Modified`), to revalidate it with one conditional request.
+    #[serde(default, skip_serializing_if = "Validators::is_empty")]
+    pub snapshot_validators: Validators,
+}
+
+/// When [`Registry::refresh`] asks the server whether the snapshot changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Freshness {
+    /// A snapshot fetched or revalidated less than this long ago is used
+    /// without any request (still verified, still subject to expiry).
+    pub min_interval: SignedDuration,
+    /// Revalidate now, whatever the interval (`--refresh`).
+    pub force: bool,
+}
+
+impl Freshness {
+    /// Revalidate at most every five minutes.
+    pub const DEFAULT: Freshness = Freshness {
+        min_interval: SignedDuration::from_mins(5),
+        force: false,
+    };
+
+    /// Revalidate now.
+    pub const FORCE: Freshness = Freshness {
+        min_interval: SignedDuration::ZERO,
+        force: true,
+    };
+}
+
+impl Default for Freshness {
+    fn default() -> Freshness {
+        Freshness::DEFAULT
+    }
+}
+
+/// What [`Registry::refresh`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Revalidation {
+    /// Inside the minimum interval: no request.
+    Skipped,
+    /// One conditional request, answered "not modified".
+    NotModified,
+    /// The snapshot was (re)fetched and verified under every rule.
+    Fetched,
 }
 
 /// How stale an offline view is.
@@ -79,6 +129,7 @@ pub struct Registry {
     root_envelope: String,
     snapshot: Snapshot,
     snapshot_envelope: String,
+    snapshot_validators: Validators,
     fetched: Option<Timestamp>,
     limits: Limits,
 }
@@ -132,6 +183,7 @@ impl Registry {
             snapshot_version: 0,
             snapshot: None,
             fetched: None,
+            snapshot_validators: Validators::default(),
         };
         Registry::update(name, source, &state, limits, now)
     }
@@ -147,13 +199,112 @@ impl Registry {
         limits: &Limits,
         now: Timestamp,
     ) -> Result<Registry, Error> {
+        Registry::update_from(name, source, state, limits, now, None)
+    }
+
+    /// [`update`](Self::update) by revalidation: inside
+    /// `freshness.min_interval` of the last fetch, the remembered snapshot
+    /// is used without a request; otherwise one conditional request
+    /// (`If-None-Match` / `If-Modified-Since`) — a "not modified" answer
+    /// keeps the remembered snapshot, anything else is verified exactly as
+    /// [`update`](Self::update) does. Either way the remembered root and
+    /// snapshot are re-verified and must not have expired.
+    ///
+    /// A "not modified" snapshot also means no root rotation is looked
+    /// for: a rotation always comes with a new snapshot, since a snapshot
+    /// names the root version it is signed for.
+    pub fn refresh(
+        name: &str,
+        source: &dyn Source,
+        state: &TrustState,
+        limits: &Limits,
+        now: Timestamp,
+        freshness: &Freshness,
+    ) -> Result<(Registry, Revalidation), Error> {
+        if let (Some(fetched), Some(_)) = (state.fetched, &state.snapshot)
+            && !freshness.force
+            && fetched <= now
+            && now.duration_since(fetched) < freshness.min_interval
+        {
+            let registry = Registry::remembered(name, state, limits, now)?;
+            return Ok((registry, Revalidation::Skipped));
+        }
+        if state.snapshot.is_none() || state.snapshot_validators.is_empty() {
+            let registry = Registry::update_from(name, source, state, limits, now, None)?;
+            return Ok((registry, Revalidation::Fetched));
+        }
+        let answer = source
+            .fetch_revalidate(
+                SNAPSHOT_FILE,
+                limits.max_snapshot_bytes,
+                &state.snapshot_validators,
+            )
+            .map_err(|k| Error::registry(name, SNAPSHOT_FILE, k))?;
+        match answer {
+            Revalidated::NotModified => {
+                let mut registry = Registry::remembered(name, state, limits, now)?;
+                registry.fetched = Some(now);
+                Ok((registry, Revalidation::NotModified))
+            }
+            Revalidated::Changed { bytes, validators } => {
+                let registry = Registry::update_from(
+                    name,
+                    source,
+                    state,
+                    limits,
+                    now,
+                    Some((bytes, validators)),
+                )?;
+                Ok((registry, Revalidation::Fetched))
+            }
+            Revalidated::Missing => Err(Error::registry(name, SNAPSHOT_FILE, ErrorKind::NotFound)),
+        }
+    }
+
+    /// The remembered view, verified and unexpired, without a request.
+    fn remembered(
+        name: &str,
+        state: &TrustState,
+        limits: &Limits,
+        now: Timestamp,
+    ) -> Result<Registry, Error> {
+        let (registry, _) = Registry::offline(name, state, limits, now)?;
+        check_not_expired(registry.root.expires, now)
+            .map_err(|k| Error::registry(name, &versioned_root_file(registry.root.version), k))?;
+        check_not_expired(registry.snapshot.expires, now)
+            .map_err(|k| Error::registry(name, SNAPSHOT_FILE, k))?;
+        Ok(registry)
+    }
+
+    fn update_from(
+        name: &str,
+        source: &dyn Source,
+        state: &TrustState,
+        limits: &Limits,
+        now: Timestamp,
+        prefetched: Option<(Vec<u8>, Validators)>,
+    ) -> Result<Registry, Error> {
         let fail = |file: &str, kind| Error::registry(name, file, kind);
         let (mut root, mut root_envelope) = load_trusted_root(&state.root)
             .map_err(|k| fail("pinned root (in the client's state)", k))?;
         walk_roots(name, source, &mut root, &mut root_envelope, None, limits)?;
 
-        let bytes = fetch_required(source, SNAPSHOT_FILE, limits.max_snapshot_bytes)
-            .map_err(|k| fail(SNAPSHOT_FILE, k))?;
+        let (bytes, validators) = match prefetched {
+            Some(fetched) => fetched,
+            None => match source
+                .fetch_revalidate(
+                    SNAPSHOT_FILE,
+                    limits.max_snapshot_bytes,
+                    &Validators::default(),
+                )
+                .map_err(|k| fail(SNAPSHOT_FILE, k))?
+            {
+                Revalidated::Changed { bytes, validators } => (bytes, validators),
+                Revalidated::Missing | Revalidated::NotModified => {
+                    return Err(fail(SNAPSHOT_FILE, ErrorKind::NotFound));
+                }
+            },
+        };
         let opened = signed::open(&bytes).map_err(|k| fail(SNAPSHOT_FILE, k))?;
         // A publisher may rotate the root between our walk and this read;
         // the snapshot then names a newer root, which must exist by now.
@@ -221,6 +372,7 @@ impl Registry {
             root_envelope,
             snapshot,
             snapshot_envelope: into_text(bytes).map_err(|k| fail(SNAPSHOT_FILE, k))?,
+            snapshot_validators: validators,
             fetched: Some(now),
             limits: *limits,
         })
@@ -263,6 +415,7 @@ impl Registry {
                 root_envelope,
                 snapshot,
                 snapshot_envelope: envelope,
+                snapshot_validators: state.snapshot_validators.clone(),
                 fetched: state.fetched,
                 limits: *limits,
             },
@@ -292,6 +445,7 @@ impl Registry {
             snapshot_version: self.snapshot.version,
             snapshot: Some(self.snapshot_envelope.clone()),
             fetched: self.fetched,
+            snapshot_validators: self.snapshot_validators.clone(),
         }
     }
 
@@ -304,25 +458,49 @@ impl Registry {
         source: &dyn Source,
         entry: &PackageEntry,
     ) -> Result<Package, Error> {
-        let file = entry.blob_path();
+        self.fetch_package_cached(source, entry, None)
+    }
+
+    /// [`fetch_package`](Self::fetch_package) through a [`BlobCache`]: a
+    /// cached blob is used when it still verifies, otherwise the blob is
+    /// fetched, verified and stored. Errors name the package.
+    pub fn fetch_package_cached(
+        &self,
+        source: &dyn Source,
+        entry: &PackageEntry,
+        cache: Option<&BlobCache>,
+    ) -> Result<Package, Error> {
+        let file = format!("{} ({})", entry.id(), entry.blob_path());
         let fail = |kind| Error::registry(&self.name, &file, kind);
         if entry.size > self.limits.max_blob_bytes {
             return Err(fail(ErrorKind::TooLarge {
                 limit: self.limits.max_blob_bytes,
             }));
         }
-        let blob = match source.fetch(&file, entry.size) {
-            Ok(Some(blob)) => blob,
-            Ok(None) => return Err(fail(ErrorKind::NotFound)),
-            Err(ErrorKind::TooLarge { .. }) => {
-                return Err(fail(ErrorKind::SizeMismatch {
-                    expected: entry.size,
-                    found: entry.size + 1,
-                }));
-            }
-            Err(kind) => return Err(fail(kind)),
+        let cached = cache.and_then(|c| c.get(entry));
+        let from_cache = cached.is_some();
+        let blob = match cached {
+            Some(blob) => blob,
+            None => match source.fetch(&entry.blob_path(), entry.size) {
+                Ok(Some(blob)) => blob,
+                Ok(None) => return Err(fail(ErrorKind::NotFound)),
+                Err(ErrorKind::TooLarge { .. }) => {
+                    return Err(fail(ErrorKind::SizeMismatch {
+                        expected: entry.size,
+                        found: entry.size + 1,
+                    }));
+                }
+                Err(kind) => return Err(fail(kind)),
+            },
         };
         verify_blob(&blob, entry).map_err(fail)?;
+        if let Some(cache) = cache
+            && !from_cache
+        {
+            // Best effort: a cache that cannot be written (full disk,
+            // read-only) only costs a download next time.
+            let _ = cache.put(entry, &blob);
+        }
         let encoding = decompress(&blob, entry.unpacked_size, &self.limits).map_err(fail)?;
         let package = Package::decode(&encoding, &self.limits).map_err(fail)?;
         if package.kind() != entry.kind || package.name() != entry.name {

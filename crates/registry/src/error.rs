@@ -29,6 +29,14 @@ pub enum Error {
         /// What failed.
         kind: ErrorKind,
     },
+    /// The blob cache could not be created or written.
+    #[error("cache {}: {kind}", path.display())]
+    Cache {
+        /// The cache directory or entry.
+        path: PathBuf,
+        /// What failed.
+        kind: ErrorKind,
+    },
     /// A value built by the caller (a package, a key list, a name) breaks the
     /// format's rules.
     #[error("invalid {what}: {kind}")]
@@ -46,6 +54,7 @@ impl Error {
         match self {
             Error::Registry { kind, .. }
             | Error::Key { kind, .. }
+            | Error::Cache { kind, .. }
             | Error::Invalid { kind, .. } => kind,
         }
     }
@@ -79,9 +88,27 @@ pub enum ErrorKind {
     NotFound,
     /// The location is not one this build can read.
     #[error(
-        "unsupported location `{0}` (this build reads registries from a directory or a file:// URL)"
+        "unsupported location `{0}` (registries are read from a directory, a file:// URL, or an http:// or https:// URL)"
     )]
     UnsupportedLocation(String),
+    /// The server answered with a status that is an error: a 4xx (never
+    /// retried), or a 429/5xx on every one of `attempts` tries.
+    #[error("HTTP status {status} (after {attempts} attempt(s))")]
+    HttpStatus {
+        /// The last status.
+        status: u16,
+        /// Requests made.
+        attempts: u32,
+    },
+    /// The network failed: connection refused or reset, timeout, a response
+    /// cut off midway — on every one of `attempts` tries when transient.
+    #[error("network error after {attempts} attempt(s): {reason}")]
+    Network {
+        /// The last failure.
+        reason: String,
+        /// Requests made.
+        attempts: u32,
+    },
     /// More bytes than the limit allows; reading stopped at the limit.
     #[error("larger than the limit of {limit} bytes")]
     TooLarge {

@@ -54,31 +54,40 @@
 //! # Crate features
 //!
 //! None. The transport is a [`Source`]: this crate ships [`DirSource`] for
-//! directories and `file://` URLs, and [`MemorySource`].
+//! directories and `file://` URLs, [`HttpSource`] for `http://` and
+//! `https://` (pooled keep-alive connections, timeouts, bounded retries of
+//! transient failures, `ETag`/`Last-Modified` revalidation), and
+//! [`MemorySource`].
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod cache;
 mod client;
 mod error;
+mod http;
 mod keys;
 mod limits;
 mod metadata;
 mod names;
 mod package;
+mod parallel;
 mod publish;
 mod signed;
 mod source;
 
+pub use crate::cache::{BlobCache, CacheStats};
 pub use crate::client::{
-    ROOT_FILE, Registry, SNAPSHOT_FILE, Staleness, TrustAnchor, TrustState, sha256_hex,
-    versioned_root_file,
+    Freshness, ROOT_FILE, Registry, Revalidation, SNAPSHOT_FILE, Staleness, TrustAnchor,
+    TrustState, sha256_hex, versioned_root_file,
 };
 pub use crate::error::{Error, ErrorKind};
+pub use crate::http::{HttpConfig, HttpSource, RetryPolicy};
 pub use crate::keys::{PublicKey, SecretKey};
 pub use crate::limits::Limits;
 pub use crate::metadata::{PackageEntry, Root, SPEC_VERSION, Snapshot};
 pub use crate::names::{MAX_KIND_BYTES, MAX_NAME_BYTES};
 pub use crate::package::{MODE_EXECUTABLE, MODE_PLAIN, PACKAGE_FORMAT, Package, PackageFile};
+pub use crate::parallel::DEFAULT_CONCURRENCY;
 pub use crate::publish::{DEFAULT_ROOT_TTL, DEFAULT_SNAPSHOT_TTL, PublishReport, Publisher};
-pub use crate::source::{DirSource, MemorySource, Source, open_location};
+pub use crate::source::{DirSource, MemorySource, Revalidated, Source, Validators, open_location};

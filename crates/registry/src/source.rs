@@ -1,14 +1,15 @@
-//! Where a registry's files come from: a directory, read directly.
-//!
-//! Part 1 of the registry reads `file://` URLs and plain paths; the HTTP
-//! client (pooled, with ETag revalidation) comes with the client cache.
+//! Where a registry's files come from: a directory, read directly, or a
+//! web server ([`HttpSource`](crate::HttpSource)).
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::ErrorKind;
+use crate::http::{HttpConfig, HttpSource};
 
 /// A registry location that can hand out its files, each read with a cap.
 pub trait Source: Send + Sync {
@@ -20,6 +21,60 @@ pub trait Source: Send + Sync {
     /// it does not exist, [`ErrorKind::TooLarge`] when it is longer than
     /// `limit`.
     fn fetch(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>, ErrorKind>;
+
+    /// [`fetch`](Self::fetch), unless the file still matches `known` (the
+    /// validators of the copy the caller holds): then
+    /// [`Revalidated::NotModified`] without the bytes. A source that cannot
+    /// tell (a directory) always reads the file.
+    fn fetch_revalidate(
+        &self,
+        path: &str,
+        limit: u64,
+        known: &Validators,
+    ) -> Result<Revalidated, ErrorKind> {
+        let _ = known;
+        Ok(match self.fetch(path, limit)? {
+            Some(bytes) => Revalidated::Changed {
+                bytes,
+                validators: Validators::default(),
+            },
+            None => Revalidated::Missing,
+        })
+    }
+}
+
+/// What a server said identifies one version of a file (`ETag`,
+/// `Last-Modified`), sent back to ask whether it changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Validators {
+    /// The `ETag`, verbatim.
+    pub etag: Option<String>,
+    /// The `Last-Modified` date, verbatim.
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    /// Whether there is anything to revalidate with.
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// The answer to [`Source::fetch_revalidate`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Revalidated {
+    /// The caller's copy is current (HTTP 304).
+    NotModified,
+    /// The file, and its new validators.
+    Changed {
+        /// Its bytes, read under the cap.
+        bytes: Vec<u8>,
+        /// What identifies this version.
+        validators: Validators,
+    },
+    /// No such file.
+    Missing,
 }
 
 /// A registry directory on a local or mounted file system.
@@ -120,8 +175,12 @@ pub(crate) fn read_capped(reader: impl Read, limit: u64) -> Result<Vec<u8>, Erro
     Ok(out)
 }
 
-/// Opens a registry location: a `file://` URL or a path.
+/// Opens a registry location: an `http://` or `https://` URL (with
+/// [`HttpConfig::default`]), a `file://` URL or a path.
 pub fn open_location(location: &str) -> Result<Box<dyn Source>, ErrorKind> {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return Ok(Box::new(HttpSource::new(location, &HttpConfig::default())?));
+    }
     if let Some(rest) = location.strip_prefix("file://") {
         // file:///abs/path (empty host) or file://localhost/abs/path.
         let path = rest.strip_prefix("localhost").unwrap_or(rest);
@@ -166,6 +225,10 @@ mod tests {
         assert!(open_location("/srv/registry").is_ok());
         assert!(open_location("file://host/x").is_err());
         assert!(open_location("ftp://x").is_err());
+        assert_eq!(
+            open_location("https://r.example/team").unwrap().location(),
+            "https://r.example/team"
+        );
         let dir = tempfile::tempdir().unwrap();
         let source = DirSource::new(dir.path());
         assert!(source.fetch("root.json", 10).unwrap().is_none());

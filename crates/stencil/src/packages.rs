@@ -20,8 +20,8 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use stencil_registry::{
-    Limits, Package, PackageFile, PublishReport, Publisher, Registry, SecretKey, Source, Staleness,
-    TrustAnchor, TrustState, open_location,
+    Freshness, Limits, Package, PackageFile, PublishReport, Publisher, Registry, SecretKey, Source,
+    Staleness, TrustAnchor, TrustState, open_location,
 };
 use stencil_store::{
     ArtifactKey, Catalog, ImportReport, NewArtifact, NewFile, TemplateSpec, VariableDecl,
@@ -507,6 +507,20 @@ pub fn open_registry(
     offline: bool,
     now: Timestamp,
 ) -> Result<OpenRegistry, PackageError> {
+    open_registry_with(catalog, name, offline, &Freshness::FORCE, now)
+}
+
+/// [`open_registry`] with a revalidation policy: within
+/// `freshness.min_interval` of the last fetch the stored snapshot is used
+/// without a request; otherwise one conditional request (a `304` keeps the
+/// stored snapshot) — see [`Registry::refresh`].
+pub fn open_registry_with(
+    catalog: &Catalog,
+    name: &str,
+    offline: bool,
+    freshness: &Freshness,
+    now: Timestamp,
+) -> Result<OpenRegistry, PackageError> {
     let mut record = load_record(catalog, name)?;
     let source = open_location(&record.url).map_err(|kind| stencil_registry::Error::Registry {
         registry: name.to_owned(),
@@ -521,7 +535,14 @@ pub fn open_registry(
             staleness: Some(staleness),
         });
     }
-    let registry = Registry::update(name, source.as_ref(), &record.state, &Limits::DEFAULT, now)?;
+    let (registry, _) = Registry::refresh(
+        name,
+        source.as_ref(),
+        &record.state,
+        &Limits::DEFAULT,
+        now,
+        freshness,
+    )?;
     let state = registry.state();
     if state != record.state {
         record.state = state;
@@ -545,7 +566,32 @@ pub fn install_from_registry(
     offline: bool,
     now: Timestamp,
 ) -> Result<InstallReport, PackageError> {
-    let open = open_registry(catalog, registry, offline, now)?;
+    install_from_registry_with(
+        catalog,
+        registry,
+        kind,
+        name,
+        version,
+        offline,
+        &Freshness::FORCE,
+        now,
+    )
+}
+
+/// [`install_from_registry`] with a revalidation policy for the registry's
+/// snapshot (see [`open_registry_with`]).
+#[allow(clippy::too_many_arguments)] // one per part of the reference, plus the mode
+pub fn install_from_registry_with(
+    catalog: &Catalog,
+    registry: &str,
+    kind: &str,
+    name: &str,
+    version: Option<u64>,
+    offline: bool,
+    freshness: &Freshness,
+    now: Timestamp,
+) -> Result<InstallReport, PackageError> {
+    let open = open_registry_with(catalog, registry, offline, freshness, now)?;
     let package = open
         .registry
         .fetch(open.source.as_ref(), kind, name, version)?;

@@ -1,13 +1,15 @@
 //! `stencil key generate|public`, `stencil publish` and
-//! `stencil registry add|list|remove`.
+//! `stencil registry add|list|remove`, `stencil install`.
 
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 use stencil::packages::{self, PublishSelection, RegistryRecord};
-use stencil::registry::{PublicKey, PublishReport, Publisher, Registry, SecretKey, TrustAnchor};
+use stencil::registry::{
+    Freshness, PublicKey, PublishReport, Publisher, Registry, SecretKey, TrustAnchor,
+};
 use stencil::store::ArtifactKey;
 
-use crate::args::{KeyCommand, PublishArgs, RegistryCommand};
+use crate::args::{InstallArgs, KeyCommand, PublishArgs, RegistryCommand};
 use crate::context::Context;
 use crate::output::{Output, count};
 
@@ -235,4 +237,92 @@ fn summarise(record: &RegistryRecord) -> Summary {
         packages: offline.map_or(0, |(r, _)| r.snapshot().packages.len()),
         fetched: record.state.fetched.map(|t| t.to_string()),
     }
+}
+
+/// One package installed, for `--json`.
+#[derive(Serialize)]
+struct Installed {
+    package: String,
+    created: Vec<String>,
+    updated: Vec<String>,
+    unchanged: Vec<String>,
+    template: Option<String>,
+    executables: Vec<String>,
+}
+
+/// `REGISTRY/TYPE:NAME[@VERSION]` → its parts.
+fn parse_ref(text: &str) -> Result<(&str, &str, &str, Option<u64>)> {
+    let (registry, rest) = text
+        .split_once('/')
+        .with_context(|| format!("{text:?}: expected REGISTRY/TYPE:NAME[@VERSION]"))?;
+    let (id, version) = match rest.rsplit_once('@') {
+        Some((id, v)) => (
+            id,
+            Some(
+                v.parse::<u64>()
+                    .with_context(|| format!("{text:?}: version {v:?} is not a number"))?,
+            ),
+        ),
+        None => (rest, None),
+    };
+    let (kind, name) = id
+        .split_once(':')
+        .with_context(|| format!("{text:?}: expected TYPE:NAME after the registry"))?;
+    if registry.is_empty() || kind.is_empty() || name.is_empty() {
+        bail!("{text:?}: expected REGISTRY/TYPE:NAME[@VERSION]");
+    }
+    Ok((registry, kind, name, version))
+}
+
+/// Runs `stencil install REF…`: each reference in turn (each package in
+/// its own transaction).
+pub fn run_install(ctx: &Context, args: &InstallArgs) -> Result<Output> {
+    let catalog = ctx.open_existing()?;
+    let freshness = if args.refresh {
+        Freshness::FORCE
+    } else {
+        Freshness::DEFAULT
+    };
+    let refs = args
+        .refs
+        .iter()
+        .map(|r| parse_ref(r))
+        .collect::<Result<Vec<_>>>()?;
+    let keys = |keys: &[ArtifactKey]| keys.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let mut installed = Vec::new();
+    let mut lines = Vec::new();
+    for (registry, kind, name, version) in refs {
+        let report = packages::install_from_registry_with(
+            &catalog,
+            registry,
+            kind,
+            name,
+            version,
+            args.offline,
+            &freshness,
+            jiff::Timestamp::now(),
+        )?;
+        lines.push(format!(
+            "installed {} from `{registry}`: {} created, {} updated, {} unchanged",
+            report.package,
+            report.artifacts.created.len(),
+            report.artifacts.updated.len(),
+            report.artifacts.unchanged.len()
+        ));
+        for exe in &report.executables {
+            lines.push(format!("  executable (review before deploying): {exe}"));
+        }
+        installed.push(Installed {
+            package: report.package.clone(),
+            created: keys(&report.artifacts.created),
+            updated: keys(&report.artifacts.updated),
+            unchanged: keys(&report.artifacts.unchanged),
+            template: report.template.clone(),
+            executables: report.executables.clone(),
+        });
+    }
+    Ok(Output::new(
+        serde_json::json!({ "installed": installed }),
+        lines.join("\n"),
+    ))
 }

@@ -171,3 +171,50 @@ fn publish_refuses_bad_durations_and_empty_selections() -> TestResult {
     assert_eq!(refreshed["snapshot_version"], 3);
     Ok(())
 }
+
+#[test]
+fn install_from_a_trusted_registry_with_refresh_and_offline() -> TestResult {
+    let env = Env::new();
+    env.catalogue_with_template()?;
+    let public = env.run(&["key", "generate", "--out", "k"]).ok().stdout;
+    let registry = env.path("registry");
+    let registry_arg = registry.to_str().ok_or("path")?;
+    env.run(&["publish", registry_arg, "--key", "k", "--template", "svc"])
+        .ok();
+    let url = format!("file://{registry_arg}");
+    env.run(&[
+        "registry",
+        "add",
+        "team",
+        &url,
+        "--trust",
+        public.trim_end(),
+    ])
+    .ok();
+
+    let installed = env
+        .run(&["--json", "install", "team/template:svc", "--refresh"])
+        .ok()
+        .json();
+    assert_eq!(installed["installed"][0]["package"], "template:svc@1");
+    assert_eq!(installed["installed"][0]["template"], "svc");
+    let human = env
+        .run(&["install", "team/template:svc@1", "--offline"])
+        .ok();
+    assert!(
+        human
+            .stdout
+            .contains("installed template:svc@1 from `team`"),
+        "{}",
+        human.stdout
+    );
+    env.run(&["install", "template:svc"])
+        .fails_with(&["REGISTRY/TYPE:NAME"]);
+    env.run(&["install", "team/template:svc@two"])
+        .fails_with(&["not a number"]);
+    env.run(&["install", "team/template:nope"])
+        .fails_with(&["no package `template:nope`"]);
+    env.run(&["install", "elsewhere/template:svc"])
+        .fails_with(&["elsewhere"]);
+    Ok(())
+}

@@ -7,9 +7,9 @@ use std::fs;
 use jiff::{SignedDuration, Timestamp};
 use stencil::packages::{
     PackageError, PublishSelection, add_registry, install_from_registry, list_registries,
-    open_registry, publish, remove_registry,
+    open_registry, open_registry_with, publish, remove_registry,
 };
-use stencil::registry::{ErrorKind, SecretKey, TrustAnchor};
+use stencil::registry::{ErrorKind, Freshness, SecretKey, TrustAnchor};
 use stencil::store::{ArtifactKey, Catalog, NewArtifact, NewFile, TemplateSpec, VariableDecl};
 
 fn key() -> SecretKey {
@@ -236,4 +236,38 @@ fn registries_are_added_listed_and_removed() {
         remove_registry(&to, "team"),
         Err(PackageError::UnknownRegistry(_))
     ));
+}
+
+/// The registry's loopback test server (test code, shared by path).
+#[path = "../../../registry/tests/common/server.rs"]
+mod server;
+
+#[test]
+fn a_registry_directory_served_by_a_static_web_server_installs_over_http() {
+    let from = source_catalog();
+    let dir = tempfile::tempdir().unwrap();
+    publish(&from, dir.path(), vec![key()], &selection(), t0()).unwrap();
+    let server = server::Server::serve(dir.path());
+
+    let to = Catalog::open_in_memory().unwrap();
+    add_registry(&to, "team", &server.url, &anchor(), t0()).unwrap();
+    let installed =
+        install_from_registry(&to, "team", "template", "starter", None, false, t0()).unwrap();
+    assert_eq!(installed.package, "template:starter@1");
+    assert_eq!(installed.artifacts.created.len(), 2);
+    assert_eq!(to.load_template("starter").unwrap().entities.len(), 2);
+
+    // The catalogue remembers the snapshot's ETag: a later open within the
+    // interval sends nothing, past it one request answered 304.
+    let before = server.requests();
+    // install revalidated too (open_registry forces it): one 304 already.
+    let answered_304 = server.not_modified();
+    assert_eq!(answered_304, 1);
+    let soon = t0() + SignedDuration::from_mins(1);
+    open_registry_with(&to, "team", false, &Freshness::DEFAULT, soon).unwrap();
+    assert_eq!(server.requests(), before);
+    let later = t0() + SignedDuration::from_hours(1);
+    open_registry_with(&to, "team", false, &Freshness::DEFAULT, later).unwrap();
+    assert_eq!(server.requests(), before + 1);
+    assert_eq!(server.not_modified(), answered_304 + 1);
 }
