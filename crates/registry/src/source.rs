@@ -187,7 +187,7 @@ pub fn open_location(location: &str) -> Result<Box<dyn Source>, ErrorKind> {
         if !path.starts_with('/') {
             return Err(ErrorKind::UnsupportedLocation(location.to_owned()));
         }
-        let mut source = DirSource::new(path);
+        let mut source = DirSource::new(drive_path(path));
         source.location = location.to_owned();
         return Ok(Box::new(source));
     }
@@ -197,6 +197,17 @@ pub fn open_location(location: &str) -> Result<Box<dyn Source>, ErrorKind> {
     let mut source = DirSource::new(location);
     source.location = location.to_owned();
     Ok(Box::new(source))
+}
+
+/// The path of a `file://` URL as the platform spells it: on Windows
+/// `file:///C:/dir` names `C:/dir`, so the slash before the drive goes.
+fn drive_path(path: &str) -> &str {
+    let b = path.as_bytes();
+    if cfg!(windows) && b.len() >= 3 && b[0] == b'/' && b[1].is_ascii_alphabetic() && b[2] == b':' {
+        &path[1..]
+    } else {
+        path
+    }
 }
 
 #[cfg(test)]

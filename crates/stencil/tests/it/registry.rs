@@ -70,8 +70,14 @@ fn selection() -> PublishSelection {
     }
 }
 
+/// A `file://` URL for `dir`: `file:///tmp/x`, or `file:///C:/x` on Windows.
 fn url(dir: &std::path::Path) -> String {
-    format!("file://{}", dir.display())
+    let path = dir.display().to_string().replace('\\', "/");
+    if path.starts_with('/') {
+        format!("file://{path}")
+    } else {
+        format!("file:///{path}")
+    }
 }
 
 #[test]
