@@ -1,3 +1,7 @@
+//! Over 600 lines: publishing, installing and the trusted-registry settings
+//! share one package mapping (artifact and template ↔ package) and its
+//! private helpers; split, each half would re-export the other's.
+//!
 //! Registry packages to and from the catalogue, and the registries a
 //! catalogue trusts.
 //!

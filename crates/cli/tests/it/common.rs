@@ -134,12 +134,8 @@ impl Env {
     /// [`small_tree`](Self::small_tree) imported into collection `all`, and
     /// a template `svc` made from it.
     pub fn catalogue_with_template(&self) -> TestResult {
-        let src = self.small_tree();
-        self.run(&["import", src.to_str().ok_or("path")?, "--collection", "all"])
-            .ok();
-        self.run(&["template", "create", "svc", "--collection", "all"])
-            .ok();
-        Ok(())
+        self.small_tree();
+        self.import_as_template_svc()
     }
 }
 
