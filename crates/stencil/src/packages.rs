@@ -1,9 +1,9 @@
+//! Registry packages to and from the catalogue, and the registries a
+//! catalogue trusts.
+//!
 //! Over 600 lines: publishing, installing and the trusted-registry settings
 //! share one package mapping (artifact and template ↔ package) and its
 //! private helpers; split, each half would re-export the other's.
-//!
-//! Registry packages to and from the catalogue, and the registries a
-//! catalogue trusts.
 //!
 //! The registry crate knows nothing of the catalogue; this module maps
 //! between them:
