@@ -462,8 +462,9 @@ impl Registry {
     }
 
     /// [`fetch_package`](Self::fetch_package) through a [`BlobCache`]: a
-    /// cached blob is used when it still verifies, otherwise the blob is
-    /// fetched, verified and stored. Errors name the package.
+    /// package verified earlier by this handle comes from memory (L1);
+    /// else a cached blob is used when it still verifies (L2); otherwise
+    /// the blob is fetched, verified and stored. Errors name the package.
     pub fn fetch_package_cached(
         &self,
         source: &dyn Source,
@@ -476,6 +477,11 @@ impl Registry {
             return Err(fail(ErrorKind::TooLarge {
                 limit: self.limits.max_blob_bytes,
             }));
+        }
+        // L1 first; only its miss asks L2, and only L2's miss the source,
+        // so each lookup is counted once, where it was answered.
+        if let Some(package) = cache.and_then(|c| c.memory_get(entry)) {
+            return Ok(package);
         }
         let cached = cache.and_then(|c| c.get(entry));
         let from_cache = cached.is_some();
@@ -509,7 +515,11 @@ impl Registry {
                 found: package.id(),
             }));
         }
-        Ok(package.with_version(entry.version))
+        let package = package.with_version(entry.version);
+        if let Some(cache) = cache {
+            cache.memory_put(entry, &package);
+        }
+        Ok(package)
     }
 
     /// [`fetch_package`](Self::fetch_package) for `kind:name@version`, or

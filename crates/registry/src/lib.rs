@@ -76,7 +76,7 @@ mod publish;
 mod signed;
 mod source;
 
-pub use crate::cache::{BlobCache, CacheStats};
+pub use crate::cache::{BlobCache, CacheConfig, CacheStats, DiskUsage, Pruned, TierStats};
 pub use crate::client::{
     Freshness, ROOT_FILE, Registry, Revalidation, SNAPSHOT_FILE, Staleness, TrustAnchor,
     TrustState, sha256_hex, versioned_root_file,
