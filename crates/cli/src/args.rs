@@ -90,6 +90,10 @@ pub enum Command {
     /// Install packages from a trusted registry; each is verified before
     /// the catalogue is touched.
     Install(InstallArgs),
+    /// The on-disk package cache: `stats`, `clear`, `prune`. Uses no
+    /// catalogue.
+    #[command(subcommand)]
+    Cache(crate::commands::cache::CacheCommand),
     /// Run the whole flow on a built-in sample tree: import, collection,
     /// template, deploy into DIR. Uses a fresh temporary catalogue unless
     /// `--catalog` is given (`STENCIL_CATALOG` is not read, so the demo never

@@ -102,6 +102,7 @@ fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Update(args) => commands::update::run(ctx, args)?,
         Command::Undeploy(args) => commands::undeploy::run(args)?,
         Command::Install(args) => commands::registry::run_install(ctx, args)?,
+        Command::Cache(c) => commands::cache::run(c)?,
         Command::Demo { dir } => demo::run(ctx, dir)?,
         Command::Render(args) => match commands::render::run(ctx, args)? {
             Rendered::Json(output) => output,

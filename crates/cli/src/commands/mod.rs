@@ -2,6 +2,7 @@
 //! (or, for `render`, raw bytes) and prints nothing on stdout itself.
 
 pub mod artifact;
+pub mod cache;
 pub mod collection;
 pub mod deploy;
 pub mod diff;

@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod common;
 
+mod cache;
 mod catalogue_paths;
 mod commands;
 // Checks file modes (0755/0644): Unix only.

@@ -130,8 +130,14 @@ impl DiskTier {
         match verified {
             Some(blob) => {
                 // Best effort: the entry becomes the most recently used.
-                // A read-only cache still answers, it only ages.
-                let _ = file.set_modified(SystemTime::now());
+                // Windows wants a handle with write access for this; a
+                // read-only cache still answers, it only ages.
+                let now = SystemTime::now();
+                if file.set_modified(now).is_err()
+                    && let Ok(writable) = fs::OpenOptions::new().write(true).open(&path)
+                {
+                    let _ = writable.set_modified(now);
+                }
                 Counters::add(&self.counters.hits, 1);
                 Some(blob)
             }
