@@ -3,6 +3,7 @@
 //! Everything here exists so that each criterion group can compare stencil
 //! with a baseline in the same run.
 
+pub mod cache_fixture;
 pub mod deploy_data;
 pub mod e2e_corpus;
 pub mod import_tree;

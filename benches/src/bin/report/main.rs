@@ -7,7 +7,7 @@
 //! A quick, bounded version of every criterion group (a few minutes on 2
 //! cores). `--quick` shortens each measurement further (used by CI smoke
 //! runs); `--only GROUP` runs one group (render, e2e, store, import,
-//! deploy); `--json` prints the rows as a JSON array instead of the table.
+//! deploy, cache); `--json` prints the rows as a JSON array instead of the table.
 //! For the full suite, run `cargo bench -p stencil-benches`.
 
 use std::collections::BTreeMap;
@@ -21,6 +21,7 @@ use stencil_benches::render_corpus::{
     AcReplaceAll, RegexLoop, VARIABLES, claude_tree, code, many_variables, markdown, markdown_over,
 };
 
+mod cache;
 mod deploy;
 mod e2e;
 mod import;
@@ -344,7 +345,7 @@ fn first_line(s: &str) -> String {
 }
 
 /// The report's groups, in the order they run; `--only` picks one.
-const GROUPS: [&str; 5] = ["render", "e2e", "store", "import", "deploy"];
+const GROUPS: [&str; 6] = ["render", "e2e", "store", "import", "deploy", "cache"];
 
 /// What the command line asks for.
 struct Args {
@@ -423,6 +424,10 @@ fn main() {
     if runs("deploy") {
         eprintln!("measuring deploy…");
         deploy::rows(budget, quick, &mut rows);
+    }
+    if runs("cache") {
+        eprintln!("measuring the package cache…");
+        cache::rows(budget, &mut rows);
     }
     let short = rows.iter().filter(|r| r.pass == Some(false)).count();
     let pass = rows.iter().filter(|r| r.pass == Some(true)).count();
