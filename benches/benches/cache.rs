@@ -1,7 +1,8 @@
 //! The package cache, each beside its floor in the same run:
 //!
-//! * `l1_hit/{4k,100k}` — a package verified earlier by the same handle
-//!   (goal ≤ 1 µs), beside `Package::clone` (what any L1 must hand out).
+//! * `l1_hit_shared/{4k,100k}` — a package verified earlier by the same
+//!   handle, handed out shared (goal ≤ 1 µs); `l1_hit/…` the owned copy,
+//!   beside `Package::clone`, its floor.
 //! * `l2_hit/100k` — a 100 KiB package from the disk tier: open, read,
 //!   sha256, zstd decompression, decode (goal ≤ 1 ms), beside the same
 //!   fetch from a registry directory without any cache.
@@ -35,6 +36,15 @@ fn hits(c: &mut Criterion) {
                 black_box(
                     registry
                         .fetch_package_cached(&source, black_box(&entry), Some(&l1))
+                        .expect("hit"),
+                )
+            })
+        });
+        group.bench_function(format!("l1_hit_shared/{label}"), |b| {
+            b.iter(|| {
+                black_box(
+                    registry
+                        .fetch_package_shared(&source, black_box(&entry), Some(&l1))
                         .expect("hit"),
                 )
             })

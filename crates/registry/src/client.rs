@@ -10,6 +10,8 @@
 //! refresh, offline) and the package check share private helpers and read
 //! best side by side; parallel fetch and the cache live in their own files.
 
+use std::sync::Arc;
+
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -465,12 +467,29 @@ impl Registry {
     /// package verified earlier by this handle comes from memory (L1);
     /// else a cached blob is used when it still verifies (L2); otherwise
     /// the blob is fetched, verified and stored. Errors name the package.
+    ///
+    /// Returns an owned copy: an L1 hit costs a clone of the package
+    /// (proportional to its size); [`fetch_package_shared`](Self::fetch_package_shared)
+    /// hands out the cached package itself.
     pub fn fetch_package_cached(
         &self,
         source: &dyn Source,
         entry: &PackageEntry,
         cache: Option<&BlobCache>,
     ) -> Result<Package, Error> {
+        self.fetch_package_shared(source, entry, cache)
+            .map(Arc::unwrap_or_clone)
+    }
+
+    /// [`fetch_package_cached`](Self::fetch_package_cached) without the
+    /// copy: an L1 hit is a hash lookup and a reference count, whatever the
+    /// package's size.
+    pub fn fetch_package_shared(
+        &self,
+        source: &dyn Source,
+        entry: &PackageEntry,
+        cache: Option<&BlobCache>,
+    ) -> Result<Arc<Package>, Error> {
         let file = format!("{} ({})", entry.id(), entry.blob_path());
         let fail = |kind| Error::registry(&self.name, &file, kind);
         if entry.size > self.limits.max_blob_bytes {
@@ -515,9 +534,9 @@ impl Registry {
                 found: package.id(),
             }));
         }
-        let package = package.with_version(entry.version);
+        let package = Arc::new(package.with_version(entry.version));
         if let Some(cache) = cache {
-            cache.memory_put(entry, &package);
+            cache.memory_put(entry, Arc::clone(&package));
         }
         Ok(package)
     }

@@ -363,3 +363,26 @@ fn two_processes_share_one_cache_directory() {
     assert_eq!(cache.stats().disk.corrupt, 0);
     assert_eq!(cache.stats().disk.hits, usage.entries);
 }
+
+#[test]
+fn an_l1_hit_hands_out_the_verified_package_without_a_copy() {
+    let fixture = published(1, 4096);
+    let source = fixture.source();
+    let registry = fixture.bootstrap().unwrap();
+    let entry = entries(&registry, 1)[0];
+    let dir = tempfile::tempdir().unwrap();
+    let cache = BlobCache::open(dir.path()).unwrap();
+    let first = registry
+        .fetch_package_shared(&source, entry, Some(&cache))
+        .unwrap();
+    let again = registry
+        .fetch_package_shared(&source, entry, Some(&cache))
+        .unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    let owned = registry
+        .fetch_package_cached(&source, entry, Some(&cache))
+        .unwrap();
+    assert_eq!(owned, *first);
+    assert_eq!(owned.version(), entry.version);
+    assert_eq!(cache.stats().memory.hits, 2);
+}

@@ -24,6 +24,13 @@ pub fn rows(budget: Duration, rows: &mut Vec<Row>) {
         let entry = entry(&registry);
         let l1 = warm_cache(cache_dir.path(), &registry, &source, &entry, true);
         let package = registry.fetch_package(&source, &entry).expect("fetch");
+        let t_shared = median(budget, || {
+            black_box(
+                registry
+                    .fetch_package_shared(&source, black_box(&entry), Some(&l1))
+                    .expect("hit"),
+            );
+        });
         let t_l1 = median(budget, || {
             black_box(
                 registry
@@ -35,9 +42,19 @@ pub fn rows(budget: Duration, rows: &mut Vec<Row>) {
             black_box(black_box(&package).clone());
         });
         rows.push(
-            Row::new(format!("cache L1 hit, {label} package"), Figure::time(t_l1))
-                .against("Package::clone (floor)", Figure::time(t_clone))
-                .target("≤ 1 µs", t_l1 <= Duration::from_micros(1)),
+            Row::new(
+                format!("cache L1 hit, {label} package (fetch_package_shared)"),
+                Figure::time(t_shared),
+            )
+            .against("Package::clone", Figure::time(t_clone))
+            .target("≤ 1 µs", t_shared <= Duration::from_micros(1)),
+        );
+        rows.push(
+            Row::new(
+                format!("cache L1 hit, {label} package, owned copy (fetch_package_cached)"),
+                Figure::time(t_l1),
+            )
+            .against("Package::clone (its floor)", Figure::time(t_clone)),
         );
         if len == 100 * 1024 {
             let l2_dir = tempfile::tempdir().expect("tempdir");

@@ -72,8 +72,8 @@ impl MemoryTier {
     }
 
     /// The package cached for `entry`, if the cached one was verified for
-    /// the same blob, kind, name and decoded size.
-    pub fn get(&self, entry: &PackageEntry) -> Option<Package> {
+    /// the same blob, kind, name, version and decoded size.
+    pub fn get(&self, entry: &PackageEntry) -> Option<Arc<Package>> {
         if !self.enabled() {
             return None;
         }
@@ -84,6 +84,7 @@ impl MemoryTier {
                 .get(entry.sha256.as_str())
                 .filter(|slot| {
                     slot.unpacked_size == entry.unpacked_size
+                        && slot.package.version() == entry.version
                         && slot.package.kind() == entry.kind
                         && slot.package.name() == entry.name
                 })
@@ -92,7 +93,7 @@ impl MemoryTier {
         match found {
             Some(package) => {
                 Counters::add(&self.counters.hits, 1);
-                Some(Package::clone(&package).with_version(entry.version))
+                Some(package)
             }
             None => {
                 Counters::add(&self.counters.misses, 1);
@@ -104,13 +105,13 @@ impl MemoryTier {
     /// Caches a package verified against `entry`, evicting the least
     /// recently used until the bound holds. A package larger than the
     /// whole bound is not cached.
-    pub fn put(&self, entry: &PackageEntry, package: &Package) {
+    pub fn put(&self, entry: &PackageEntry, package: Arc<Package>) {
         let cost = entry.unpacked_size.saturating_add(ENTRY_OVERHEAD);
         if !self.enabled() || cost > self.bound {
             return;
         }
         let slot = Slot {
-            package: Arc::new(package.clone()),
+            package,
             unpacked_size: entry.unpacked_size,
             cost,
         };

@@ -20,6 +20,7 @@ mod memory;
 mod stats;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use self::disk::{DiskUsage, Pruned};
 pub use self::stats::{CacheStats, TierStats};
@@ -142,12 +143,12 @@ impl BlobCache {
     }
 
     /// L1: the package verified earlier for `entry`, if still held.
-    pub(crate) fn memory_get(&self, entry: &PackageEntry) -> Option<Package> {
+    pub(crate) fn memory_get(&self, entry: &PackageEntry) -> Option<Arc<Package>> {
         self.memory.get(entry)
     }
 
     /// L1: holds a package just verified against `entry`.
-    pub(crate) fn memory_put(&self, entry: &PackageEntry, package: &Package) {
+    pub(crate) fn memory_put(&self, entry: &PackageEntry, package: Arc<Package>) {
         self.memory.put(entry, package);
     }
 
