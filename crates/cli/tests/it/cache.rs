@@ -188,3 +188,22 @@ fn two_processes_pruning_one_directory_remove_each_blob_once() -> TestResult {
     assert_eq!(json["bytes"], 5000);
     Ok(())
 }
+
+#[test]
+fn a_cache_directory_that_cannot_be_made_is_one_error() -> TestResult {
+    let env = Env::new();
+    let file = env.write("a-file", "x");
+    let dir = file.join("cache");
+    let run = run(&env, &["cache", "stats", "--json"], &dir).expect_code(1);
+    let doc = run.json();
+    let message = doc["error"]["message"].as_str().ok_or("message")?;
+    assert!(message.contains("a-file"), "{message}");
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    let run = run_text(&env, &dir);
+    run.fails_with(&["cache", "a-file"]);
+    Ok(())
+}
+
+fn run_text(env: &Env, dir: &Path) -> crate::common::Run {
+    run(env, &["cache", "clear"], dir)
+}
