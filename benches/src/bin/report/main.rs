@@ -7,7 +7,7 @@
 //! A quick, bounded version of every criterion group (a few minutes on 2
 //! cores). `--quick` shortens each measurement further (used by CI smoke
 //! runs); `--only GROUP` runs one group (render, e2e, store, import,
-//! deploy); `--json` prints the rows as a JSON array instead of the table.
+//! deploy, memory); `--json` prints the rows as a JSON array instead of the table.
 //! For the full suite, run `cargo bench -p stencil-benches`.
 
 use std::collections::BTreeMap;
@@ -24,6 +24,7 @@ use stencil_benches::render_corpus::{
 mod deploy;
 mod e2e;
 mod import;
+mod memory;
 mod store;
 
 /// Decimal gigabytes per second, the unit the targets are written in.
@@ -344,7 +345,7 @@ fn first_line(s: &str) -> String {
 }
 
 /// The report's groups, in the order they run; `--only` picks one.
-const GROUPS: [&str; 5] = ["render", "e2e", "store", "import", "deploy"];
+const GROUPS: [&str; 6] = ["render", "e2e", "store", "import", "deploy", "memory"];
 
 /// What the command line asks for.
 struct Args {
@@ -388,6 +389,10 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("--memory-child") {
+        memory::child(&argv[1..]);
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
@@ -423,6 +428,10 @@ fn main() {
     if runs("deploy") {
         eprintln!("measuring deploy…");
         deploy::rows(budget, quick, &mut rows);
+    }
+    if runs("memory") {
+        eprintln!("measuring peak memory (whole processes; writes ~500 MiB to a temp dir)…");
+        memory::rows(&mut rows);
     }
     let short = rows.iter().filter(|r| r.pass == Some(false)).count();
     let pass = rows.iter().filter(|r| r.pass == Some(true)).count();
