@@ -121,7 +121,7 @@ pub fn rows(rows: &mut Vec<Row>) {
             rows.push(match peak {
                 Ok(mib) => Row::new(name, Figure::new(mib, "MiB", format!("{mib:.0} MiB")))
                     .against("the template's size", size_of.clone())
-                    .ratio(mib / template)
+                    .ratio(template / mib)
                     .target(
                         format!("{target}, independent of template size"),
                         mib <= goal,
