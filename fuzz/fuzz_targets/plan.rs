@@ -97,7 +97,10 @@ fuzz_target!(|data: &[u8]| {
             for entry in plan.entries() {
                 let key = entry.path().as_str().to_string();
                 let existed = before_root.contains_key(&key);
-                let new = Node::File(entry.contents().to_vec(), entry.effective_mode());
+                let new = Node::File(
+                    entry.contents().bytes().expect("in memory").to_vec(),
+                    entry.effective_mode(),
+                );
                 match (existed, policy) {
                     (_, OverwritePolicy::Fail) if existed => panic!("Fail policy placed over {key}"),
                     (true, OverwritePolicy::Skip) => {

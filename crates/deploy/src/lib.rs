@@ -105,6 +105,8 @@ pub use crate::options::{DeployEvent, DeployObserver, DeployOptions, Durability,
 #[cfg(feature = "failpoints")]
 pub use crate::options::{FailAction, Failpoint, Step};
 pub use crate::path::{RelPath, STATE_DIR};
-pub use crate::plan::{DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, DeployPlan, Expect, PlanEntry};
+pub use crate::plan::{
+    ContentSource, Contents, DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, DeployPlan, Expect, PlanEntry,
+};
 pub use crate::protocol::{deploy, recover};
 pub use crate::report::{DeployReport, RecoveryReport};

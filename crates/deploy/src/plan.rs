@@ -1,7 +1,11 @@
 //! What to deploy: a root and a set of files.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::PlanError;
 use crate::path::RelPath;
@@ -32,11 +36,142 @@ pub enum Expect {
     KeepIfExists,
 }
 
+/// Bytes a deploy asks for when it stages a file, instead of holding them
+/// from planning on: a plan of large files then holds only their sources,
+/// and the deploy holds at most one file per staging worker at a time.
+///
+/// `read` may be called more than once for one file and must return the
+/// same `len` bytes each time; an error fails the deploy (before anything is
+/// placed, as any staging error), naming the file.
+///
+/// ```
+/// use std::sync::Arc;
+/// use stencil_deploy::{ContentSource, Contents};
+///
+/// #[derive(Debug)]
+/// struct Zeros(usize);
+/// impl ContentSource for Zeros {
+///     fn len(&self) -> u64 { self.0 as u64 }
+///     fn read(&self) -> std::io::Result<Vec<u8>> { Ok(vec![0; self.0]) }
+/// }
+/// let contents = Contents::deferred(Arc::new(Zeros(3)));
+/// assert_eq!(contents.len(), 3);
+/// assert_eq!(&*contents.bytes()?, &[0, 0, 0]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub trait ContentSource: Send + Sync + fmt::Debug {
+    /// How many bytes `read` returns (for the report's byte count, before
+    /// anything is read).
+    fn len(&self) -> u64;
+
+    /// Whether `read` returns no bytes.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes, read (or computed) now.
+    fn read(&self) -> io::Result<Vec<u8>>;
+}
+
+/// What a file of a plan will hold: bytes in memory (shared, so one
+/// rendering can be both a file and its base), or a [`ContentSource`] read
+/// when the file is staged.
+#[derive(Clone)]
+pub enum Contents {
+    /// The bytes themselves.
+    Bytes(Arc<Vec<u8>>),
+    /// Read when staged.
+    Deferred(Arc<dyn ContentSource>),
+}
+
+impl Contents {
+    /// Bytes shared with the caller (no copy).
+    pub fn shared(bytes: Arc<Vec<u8>>) -> Contents {
+        Contents::Bytes(bytes)
+    }
+
+    /// Bytes read from `source` when the file is staged.
+    pub fn deferred(source: Arc<dyn ContentSource>) -> Contents {
+        Contents::Deferred(source)
+    }
+
+    /// How many bytes the file will hold.
+    pub fn len(&self) -> usize {
+        match self {
+            Contents::Bytes(b) => b.len(),
+            Contents::Deferred(s) => usize::try_from(s.len()).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// Whether the file will be empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes, if they are in memory already.
+    pub fn as_slice(&self) -> Option<&[u8]> {
+        match self {
+            Contents::Bytes(b) => Some(b),
+            Contents::Deferred(_) => None,
+        }
+    }
+
+    /// The bytes: borrowed when in memory, else read from the source now
+    /// (an error if it returns another length than it promised).
+    pub fn bytes(&self) -> io::Result<Cow<'_, [u8]>> {
+        match self {
+            Contents::Bytes(b) => Ok(Cow::Borrowed(b)),
+            Contents::Deferred(s) => {
+                let bytes = s.read()?;
+                if bytes.len() as u64 != s.len() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "its source promised {} bytes and returned {}",
+                            s.len(),
+                            bytes.len()
+                        ),
+                    ));
+                }
+                Ok(Cow::Owned(bytes))
+            }
+        }
+    }
+}
+
+impl From<Vec<u8>> for Contents {
+    fn from(bytes: Vec<u8>) -> Contents {
+        Contents::Bytes(Arc::new(bytes))
+    }
+}
+
+impl fmt::Debug for Contents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Contents::Bytes(b) => f.debug_tuple("Bytes").field(&b.len()).finish(),
+            Contents::Deferred(s) => f.debug_tuple("Deferred").field(s).finish(),
+        }
+    }
+}
+
+/// Equal when both hold the same bytes in memory, or share one source.
+impl PartialEq for Contents {
+    fn eq(&self, other: &Contents) -> bool {
+        match (self, other) {
+            (Contents::Bytes(a), Contents::Bytes(b)) => a == b,
+            (Contents::Deferred(a), Contents::Deferred(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Contents {}
+
 /// One file of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanEntry {
     path: RelPath,
-    contents: Vec<u8>,
+    contents: Contents,
     mode: Option<u32>,
     expect: Expect,
     remove: bool,
@@ -48,8 +183,8 @@ impl PlanEntry {
         &self.path
     }
 
-    /// The bytes the file will hold.
-    pub fn contents(&self) -> &[u8] {
+    /// What the file will hold.
+    pub fn contents(&self) -> &Contents {
         &self.contents
     }
 
@@ -147,7 +282,13 @@ impl DeployPlan {
         contents: impl Into<Vec<u8>>,
         mode: Option<u32>,
     ) -> Result<&mut DeployPlan, PlanError> {
-        self.push(path, contents.into(), mode, Expect::Policy, false)
+        self.push(
+            path,
+            Contents::from(contents.into()),
+            mode,
+            Expect::Policy,
+            false,
+        )
     }
 
     /// Add a file that is placed only if its path still holds what the
@@ -167,7 +308,20 @@ impl DeployPlan {
         mode: Option<u32>,
         expect: Expect,
     ) -> Result<&mut DeployPlan, PlanError> {
-        self.push(path, contents.into(), mode, expect, false)
+        self.push(path, Contents::from(contents.into()), mode, expect, false)
+    }
+
+    /// [`add_expecting`](Self::add_expecting) with [`Contents`]: shared
+    /// bytes, or a [`ContentSource`] read only when the file is staged, so
+    /// that a plan of large files need not hold them.
+    pub fn add_contents(
+        &mut self,
+        path: RelPath,
+        contents: Contents,
+        mode: Option<u32>,
+        expect: Expect,
+    ) -> Result<&mut DeployPlan, PlanError> {
+        self.push(path, contents, mode, expect, false)
     }
 
     /// Remove the file at `path`, which must hold exactly `expected` (else
@@ -184,7 +338,7 @@ impl DeployPlan {
     ) -> Result<&mut DeployPlan, PlanError> {
         self.push(
             path,
-            Vec::new(),
+            Vec::new().into(),
             None,
             Expect::Content(expected.into()),
             true,
@@ -207,7 +361,7 @@ impl DeployPlan {
     fn push(
         &mut self,
         path: RelPath,
-        contents: Vec<u8>,
+        contents: Contents,
         mode: Option<u32>,
         expect: Expect,
         remove: bool,
@@ -365,6 +519,37 @@ mod tests {
         ));
         plan.add(p("a/c"), "", None).unwrap();
         assert_eq!(plan.len(), 2);
+    }
+
+    #[derive(Debug)]
+    struct Promise(u64, &'static [u8]);
+    impl ContentSource for Promise {
+        fn len(&self) -> u64 {
+            self.0
+        }
+        fn read(&self) -> io::Result<Vec<u8>> {
+            Ok(self.1.to_vec())
+        }
+    }
+
+    #[test]
+    fn a_deferred_source_is_read_when_asked_and_held_to_its_length() {
+        let kept = Contents::deferred(Arc::new(Promise(3, b"abc")));
+        assert_eq!((kept.len(), kept.as_slice()), (3, None));
+        assert_eq!(&*kept.bytes().unwrap(), b"abc");
+        let broken = Contents::deferred(Arc::new(Promise(4, b"abc")));
+        let err = broken.bytes().unwrap_err();
+        assert!(err.to_string().contains("promised 4 bytes"), "{err}");
+        // Shared bytes: one allocation serves two entries.
+        let bytes = Arc::new(b"xyz".to_vec());
+        let mut plan = DeployPlan::new("r");
+        let shared = Contents::shared(Arc::clone(&bytes));
+        plan.add_contents(p("a"), shared.clone(), None, Expect::Policy)
+            .unwrap();
+        plan.add_contents(p("b"), shared, None, Expect::Policy)
+            .unwrap();
+        assert_eq!(Arc::strong_count(&bytes), 3);
+        assert_eq!(plan.entries()[1].contents().as_slice(), Some(&b"xyz"[..]));
     }
 
     #[test]

@@ -272,7 +272,11 @@ fn write_new_dir(dir: &Path, plan: &DeployPlan) -> Result<(), Error> {
         if let Some(folder) = target.parent() {
             fs::create_dir_all(folder).map_err(fail("cannot create a folder"))?;
         }
-        fs::write(&target, entry.contents()).map_err(fail("cannot write a file"))?;
+        let bytes = entry
+            .contents()
+            .bytes()
+            .map_err(fail("cannot read a file's contents"))?;
+        fs::write(&target, &bytes).map_err(fail("cannot write a file"))?;
         set_mode(&target, entry.effective_mode()).map_err(fail("cannot set a file's mode"))?;
     }
     set_dir_mode(staging.path()).map_err(fail("cannot set the directory's mode"))?;

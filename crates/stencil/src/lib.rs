@@ -121,6 +121,7 @@ pub mod import;
 pub mod lifecycle;
 pub mod packages;
 mod profile;
+mod render_files;
 mod spec;
 mod template;
 mod unknown;

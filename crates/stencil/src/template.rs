@@ -3,13 +3,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::deploy::{DeployOptions, DeployPlan, DeployReport, RelPath};
-use crate::render::{
-    LeftPlaceholder, RenderError, RenderOptions, Renderer, UnknownPolicy, Variables,
-};
+use crate::render::{LeftPlaceholder, Variables};
+use crate::render_files::{FileSource, render_each};
 use crate::spec::template_spec;
 use crate::store::{ArtifactKey, Catalog, Template};
-use crate::unknown::{FileOrigin, UnknownCollector};
-use crate::{Error, FilePart, PathProfile};
+use crate::{Error, PathProfile};
 
 /// Mode given to files stored as executable; others get the deploy crate's
 /// default (0644). Modes are applied exactly, without the umask.
@@ -20,9 +18,9 @@ pub const EXECUTABLE_MODE: u32 = 0o755;
 /// uses the deploy crate's defaults (skip existing files, no flush).
 #[derive(Clone, Default)]
 pub struct TemplateDeployOptions {
-    selection: Option<Vec<String>>,
-    profile: PathProfile,
-    lenient: bool,
+    pub(crate) selection: Option<Vec<String>>,
+    pub(crate) profile: PathProfile,
+    pub(crate) lenient: bool,
     deploy: DeployOptions,
     secrets: Vec<(String, String)>,
 }
@@ -329,95 +327,23 @@ pub(crate) fn render_loaded(
     vars: &Variables,
     options: &TemplateDeployOptions,
 ) -> Result<Vec<RenderedFile>, Error> {
-    let selected = select(template, options.selection.as_deref())?;
-    // One strict renderer serves every path and, unless the deploy is
-    // lenient, every file's content; only a lenient deploy builds a second.
-    let path_renderer = Renderer::new(vars, RenderOptions::new())?;
-    let lenient = options
-        .lenient
-        .then(|| Renderer::new(vars, RenderOptions::new().unknown(UnknownPolicy::Lenient)))
-        .transpose()?;
-    let renderer = lenient.as_ref().unwrap_or(&path_renderer);
-    // A strict render goes on past an unknown placeholder, to name every
-    // one in a single error; nothing is written either way.
-    let mut unknown = UnknownCollector::new(vars);
     let mut out = Vec::new();
-    for entity in template
-        .entities
-        .iter()
-        .filter(|e| selected(e.artifact.to_string()))
-    {
-        let key = entity.artifact.to_string();
-        for file in &entity.files {
-            let profiled =
-                crate::executable::place(&entity.artifact, &file.path, &options.profile)?;
-            let file_path_stored = file.path.clone();
-            let render_error = |part, source| Error::RenderFile {
-                artifact: key.clone(),
-                file: file.path.clone(),
-                part,
-                source: Box::new(source),
-            };
-            // Paths are always strict: a path with a placeholder left in it
-            // would create a file literally named `{{X}}`.
-            let origin = |file, part| FileOrigin {
-                artifact: &key,
-                stored_path: &file_path_stored,
-                file,
-                part,
-            };
-            let rendered = match path_renderer.render(&profiled, profiled.as_bytes()) {
-                Ok(rendered) => rendered,
-                Err(RenderError::UnknownPlaceholder { .. }) if lenient.is_none() => {
-                    let origin = origin(&profiled, FilePart::Path);
-                    unknown.scan(&origin, profiled.as_bytes())?;
-                    continue;
-                }
-                Err(e) => return Err(render_error(FilePart::Path, e)),
-            };
-            let rendered = String::from_utf8_lossy(&rendered).into_owned();
-            let path = RelPath::new(&rendered).map_err(|source| Error::Path {
-                artifact: key.clone(),
-                path: rendered.clone(),
-                source,
-            })?;
-            let binary = Renderer::is_binary(&file.content);
-            let (contents, left, verbatim) = if file.verbatim || binary {
-                (file.content.clone(), Vec::new(), true)
-            } else {
-                match renderer.render_with_summary(path.as_str(), &file.content) {
-                    Ok((contents, summary)) => (contents.into_owned(), summary.left, false),
-                    Err(RenderError::UnknownPlaceholder { .. }) if lenient.is_none() => {
-                        let origin = origin(path.as_str(), FilePart::Content);
-                        unknown.scan(&origin, &file.content)?;
-                        continue;
-                    }
-                    Err(e) => return Err(render_error(FilePart::Content, e)),
-                }
-            };
-            out.push(RenderedFile {
-                artifact: entity.artifact.clone(),
-                stored_path: file.path.clone(),
-                path,
-                contents,
-                mode: file.executable.then_some(EXECUTABLE_MODE),
-                verbatim,
-                left,
-            });
-        }
-    }
-    if unknown.total > 0 {
-        return Err(Error::UnknownPlaceholders {
-            placeholders: unknown.found,
-            total: unknown.total,
-            known: vars.iter().map(|(k, _)| k.to_string()).collect(),
-        });
-    }
+    render_each(
+        template,
+        &[vars],
+        options,
+        FileSource::Loaded,
+        &mut |_| {},
+        &mut |set| {
+            out.extend(set.files);
+            Ok(())
+        },
+    )?;
     Ok(out)
 }
 
 /// Checks a selection and returns the predicate that applies it.
-fn select<'a>(
+pub(crate) fn select<'a>(
     template: &'a Template,
     selection: Option<&'a [String]>,
 ) -> Result<impl Fn(String) -> bool + 'a, Error> {

@@ -151,6 +151,36 @@ fn load_template(catalog: &Catalog, backend: &str) {
         costs.push(n);
     }
     assert_budget(&format!("{backend}: load_template"), &costs, 3);
+
+    // The outline: the same files without their bytes, in the same budget,
+    // and each file's bytes in one statement.
+    let full = catalog.load_template("t50").unwrap();
+    let (outline, n) = cost(catalog, || catalog.load_template_outline("t50").unwrap());
+    assert_budget(&format!("{backend}: load_template_outline"), &[n], 3);
+    assert_eq!(outline.entities.len(), full.entities.len());
+    for (o, f) in outline.entities.iter().zip(&full.entities) {
+        assert_eq!(o.artifact, f.artifact);
+        for (of, ff) in o.files.iter().zip(&f.files) {
+            assert!(of.content.is_empty() && !ff.content.is_empty());
+            assert_eq!((&of.path, &of.hash), (&ff.path, &ff.hash));
+            assert_eq!((of.executable, of.verbatim), (ff.executable, ff.verbatim));
+            let owner = o.artifact.to_string();
+            let (bytes, n) = cost(catalog, || {
+                catalog.file_content(&of.hash, &owner, &of.path).unwrap()
+            });
+            assert_eq!(bytes, ff.content);
+            assert_budget(&format!("{backend}: file_content"), &[n], 1);
+        }
+    }
+    let missing = "0".repeat(64);
+    assert!(matches!(
+        catalog.file_content(&missing, "skill:x", "SKILL.md"),
+        Err(stencil_store::Error::Corrupt { .. })
+    ));
+    assert!(matches!(
+        catalog.file_content("not hex", "skill:x", "SKILL.md"),
+        Err(stencil_store::Error::Corrupt { .. })
+    ));
 }
 
 #[test]

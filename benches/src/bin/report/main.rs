@@ -7,7 +7,7 @@
 //! A quick, bounded version of every criterion group (a few minutes on 2
 //! cores). `--quick` shortens each measurement further (used by CI smoke
 //! runs); `--only GROUP` runs one group (render, e2e, store, import,
-//! deploy, cache); `--json` prints the rows as a JSON array instead of the table.
+//! deploy, cache, memory); `--json` prints the rows as a JSON array instead of the table.
 //! For the full suite, run `cargo bench -p stencil-benches`.
 
 use std::collections::BTreeMap;
@@ -25,6 +25,7 @@ mod cache;
 mod deploy;
 mod e2e;
 mod import;
+mod memory;
 mod store;
 
 /// Decimal gigabytes per second, the unit the targets are written in.
@@ -345,7 +346,9 @@ fn first_line(s: &str) -> String {
 }
 
 /// The report's groups, in the order they run; `--only` picks one.
-const GROUPS: [&str; 6] = ["render", "e2e", "store", "import", "deploy", "cache"];
+const GROUPS: [&str; 7] = [
+    "render", "e2e", "store", "import", "deploy", "cache", "memory",
+];
 
 /// What the command line asks for.
 struct Args {
@@ -389,6 +392,10 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some("--memory-child") {
+        memory::child(&argv[1..]);
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
@@ -428,6 +435,10 @@ fn main() {
     if runs("cache") {
         eprintln!("measuring the package cache…");
         cache::rows(budget, &mut rows);
+    }
+    if runs("memory") {
+        eprintln!("measuring peak memory (whole processes; writes ~500 MiB to a temp dir)…");
+        memory::rows(&mut rows);
     }
     let short = rows.iter().filter(|r| r.pass == Some(false)).count();
     let pass = rows.iter().filter(|r| r.pass == Some(true)).count();

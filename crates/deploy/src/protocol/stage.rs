@@ -87,17 +87,24 @@ pub(super) fn stage_files(
                 break;
             }
             let entry = &entries[index];
-            let ino = sys::write_new(
-                stage,
-                &index.to_string(),
-                entry.contents(),
-                entry.effective_mode(),
-                sync,
-            )
-            .map_err(|e| {
-                stop.store(true, Ordering::Relaxed);
-                DeployError::io("stage a copy of", under(root, entry.path().as_str()), e)
-            })?;
+            // A deferred file is read here, so a worker holds one file's
+            // bytes at a time.
+            let ino = entry
+                .contents()
+                .bytes()
+                .and_then(|bytes| {
+                    sys::write_new(
+                        stage,
+                        &index.to_string(),
+                        &bytes,
+                        entry.effective_mode(),
+                        sync,
+                    )
+                })
+                .map_err(|e| {
+                    stop.store(true, Ordering::Relaxed);
+                    DeployError::io("stage a copy of", under(root, entry.path().as_str()), e)
+                })?;
             inos.push((k, ino));
             let _n = done.fetch_add(1, Ordering::Relaxed) + 1;
             options.emit(DeployEvent::Staged { done: _n, total });

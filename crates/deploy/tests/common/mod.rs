@@ -130,7 +130,7 @@ pub fn expected_after(before: &Snapshot, plan: &DeployPlan, overwrite: bool) -> 
         after.insert(
             rel,
             Node::File {
-                bytes: entry.contents().to_vec(),
+                bytes: entry.contents().bytes().expect("in memory").to_vec(),
                 mode: os::file_mode(entry.effective_mode()),
             },
         );

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::deploy::{DeployPlan, DeployReport, Expect, RelPath, STATE_DIR};
+use crate::deploy::{Contents, DeployPlan, DeployReport, Expect, RelPath, STATE_DIR};
 use crate::lifecycle::bases::{BASES_DIR, base_rel_path};
 use crate::lifecycle::record::{DEPLOYMENTS_DIR, DeploymentRecord, record_rel_path};
 
@@ -23,11 +23,22 @@ impl StateEntries {
         key: &str,
         bytes: &[u8],
     ) -> Result<(), crate::Error> {
+        self.add_base_contents(plan, key, || bytes.to_vec().into())
+    }
+
+    /// [`add_base`](Self::add_base) with the plan's [`Contents`] (shared
+    /// or deferred), made only when the base is new.
+    pub(crate) fn add_base_contents(
+        &mut self,
+        plan: &mut DeployPlan,
+        key: &str,
+        contents: impl FnOnce() -> Contents,
+    ) -> Result<(), crate::Error> {
         if !self.bases.insert(key.to_string()) {
             return Ok(());
         }
         let rel = state_path(&base_rel_path(key))?;
-        plan.add_expecting(rel, bytes.to_vec(), None, Expect::KeepIfExists)?;
+        plan.add_contents(rel, contents(), None, Expect::KeepIfExists)?;
         Ok(())
     }
 

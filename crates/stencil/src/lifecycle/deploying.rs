@@ -5,17 +5,22 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-use crate::deploy::{self, DeployPlan, Expect, OverwritePolicy, RelPath};
+use std::cell::OnceCell;
+use std::sync::Arc;
+
+use crate::deploy::{self, Contents, DeployPlan, Expect, OverwritePolicy, RelPath};
 use crate::lifecycle::LifecycleError;
 use crate::lifecycle::commit::{StateEntries, strip_state};
+use crate::lifecycle::deferred::{CatalogFile, Holder};
 use crate::lifecycle::disk::{DiskReader, DiskState};
 use crate::lifecycle::record::{
     DeploymentRecord, FileKind, Origin, RecordSource, RecordedArtifact, RecordedFile,
     SCHEMA_VERSION, read_record, read_records,
 };
-use crate::lifecycle::rendering::render_both;
+use crate::lifecycle::rendering::{BothRendered, render_both_each};
 use crate::lifecycle::revision::{artifact_digest, sha256_hex, template_revision};
 use crate::render::Renderer;
+use crate::render_files::FileSource;
 use crate::spec::template_spec;
 use crate::store::{Catalog, Template};
 use crate::{
@@ -70,10 +75,13 @@ pub(crate) fn deploy_many(
     given: Vec<(String, String)>,
     options: &TemplateDeployOptions,
 ) -> Result<Vec<TemplateDeployReport>, Error> {
+    // Outlines: each file is read from the catalogue when rendered, and
+    // held to staging only within the eager budget (see `deferred.rs`).
     let loaded: Vec<Template> = templates
         .iter()
-        .map(|t| catalog.load_template(t))
+        .map(|t| catalog.load_template_outline(t))
         .collect::<Result<_, _>>()?;
+    let mut holder = Holder::new(catalog);
     let existing = read_records(project)?;
     let deploying: BTreeSet<&str> = loaded.iter().map(|t| t.name.as_str()).collect();
     // Paths already claimed by deployments not being redeployed now.
@@ -122,69 +130,130 @@ pub(crate) fn deploy_many(
             ),
         )?;
         let plain: BTreeMap<String, String> = own.into_iter().collect();
-        let renders = render_both(template, &plain, &secrets, options)?;
         let old = read_record(project, &template.name)?;
         let mut files = Vec::new();
         let mut summaries = Vec::new();
         let mut left = Vec::new();
         let mut identical = Vec::new();
         let mut not_placed = Vec::new();
-        for (disk, masked) in renders.disk().iter().zip(&renders.masked) {
-            let folded = fold(disk.path.as_str());
-            // Two files of one template on one path are the plan's
-            // `Duplicate` (refused below, as in any deploy); a claim is
-            // between templates.
-            if let Some(owner) = claims.insert(folded, template.name.clone())
-                && owner != template.name
-            {
-                return Err(LifecycleError::Claimed {
-                    path: disk.path.to_string(),
-                    owner,
-                    template: template.name.clone(),
+        // The content renderers, masked first, then real: a deferred file
+        // is rendered again by the same one.
+        let renderers: OnceCell<Vec<Arc<Renderer>>> = OnceCell::new();
+        let variables = render_both_each(
+            template,
+            &plain,
+            &secrets,
+            options,
+            FileSource::Catalog(catalog),
+            &mut |r| {
+                let _ = renderers.set(r.to_vec());
+            },
+            &mut |both| {
+                let disk = both.disk();
+                let folded = fold(disk.path.as_str());
+                // Two files of one template on one path are the plan's
+                // `Duplicate` (refused below, as in any deploy); a claim is
+                // between templates.
+                if let Some(owner) = claims.insert(folded, template.name.clone())
+                    && owner != template.name
+                {
+                    return Err(LifecycleError::Claimed {
+                        path: disk.path.to_string(),
+                        owner,
+                        template: template.name.clone(),
+                    }
+                    .into());
                 }
-                .into());
-            }
-            left.extend(disk.left.iter().cloned().map(|l| (disk.path.clone(), l)));
-            summaries.push(RenderedFileSummary {
-                artifact: disk.artifact.clone(),
-                path: disk.path.clone(),
-                verbatim: disk.verbatim,
-            });
-            let previous = old.as_ref().and_then(|(r, _)| r.file(disk.path.as_str()));
-            let on_disk = reader.read(disk.path.as_str())?;
-            let (origin, keep_previous) = plan_file(
-                &mut plan,
-                disk,
-                on_disk,
-                previous.map(|p| p.origin),
-                options.deploy_ref().overwrite_policy(),
-                &mut identical,
-                &mut not_placed,
-            )?;
-            if keep_previous && let Some(p) = previous {
-                // A redeploy that skips its own modified file keeps the
-                // recorded base, so a later update still sees the user's edit.
-                files.push(p.clone());
-                continue;
-            }
-            let kind = file_kind(disk);
-            let base = kind.is_text().then(|| sha256_hex(&masked.contents));
-            if let Some(key) = &base {
-                state.add_base(&mut plan, key, &masked.contents)?;
-            }
-            files.push(RecordedFile {
-                path: disk.path.to_string(),
-                artifact: disk.artifact.to_string(),
-                source: disk.stored_path.clone(),
-                sha256: sha256_hex(&disk.contents),
-                size: disk.contents.len() as u64,
-                mode: disk.mode.unwrap_or(deploy::DEFAULT_FILE_MODE),
-                kind,
-                origin,
-                base,
-                deleted: false,
-            });
-        }
+                left.extend(disk.left.iter().cloned().map(|l| (disk.path.clone(), l)));
+                summaries.push(RenderedFileSummary {
+                    artifact: disk.artifact.clone(),
+                    path: disk.path.clone(),
+                    verbatim: disk.verbatim,
+                });
+                let previous = old.as_ref().and_then(|(r, _)| r.file(disk.path.as_str()));
+                let on_disk = reader.read(disk.path.as_str())?;
+                // Compared now: the bytes may be deferred below.
+                let same =
+                    matches!(&on_disk, DiskState::File { bytes, .. } if *bytes == disk.contents);
+                let kind = file_kind(disk);
+                let sha256 = sha256_hex(&disk.contents);
+                let size = disk.contents.len() as u64;
+                let base = kind.is_text().then(|| sha256_hex(&both.masked.contents));
+                let stored = both.stored;
+                let owner = disk.artifact.to_string();
+                let deferred = |file: &RenderedFile, renderer: Option<&Arc<Renderer>>| {
+                    let renderer = (!file.verbatim).then(|| renderer.cloned()).flatten();
+                    let path = file.path.to_string();
+                    let owner = owner.clone();
+                    move |catalog, len| CatalogFile {
+                        catalog,
+                        hash: stored.hash.clone(),
+                        owner,
+                        stored_path: stored.path.clone(),
+                        path,
+                        renderer,
+                        len,
+                    }
+                };
+                let BothRendered { masked, real, .. } = both;
+                // Without secrets the disk bytes are the base's: one copy
+                // (or one source) serves both.
+                let (disk, disk_contents, masked_contents) = match real {
+                    Some(real) => {
+                        let all = renderers.get().map(Vec::as_slice).unwrap_or_default();
+                        let source = deferred(&real, all.get(1));
+                        let masked_source = deferred(&masked, all.first());
+                        let masked_bytes = masked.contents;
+                        let mut real = real;
+                        let bytes = std::mem::take(&mut real.contents);
+                        let disk_contents = holder.contents(bytes, source);
+                        let masked_contents = holder.contents(masked_bytes, masked_source);
+                        (real, disk_contents, masked_contents)
+                    }
+                    None => {
+                        let all = renderers.get().map(Vec::as_slice).unwrap_or_default();
+                        let source = deferred(&masked, all.first());
+                        let mut masked = masked;
+                        let bytes = std::mem::take(&mut masked.contents);
+                        let contents = holder.contents(bytes, source);
+                        (masked, contents.clone(), contents)
+                    }
+                };
+                let (origin, keep_previous) = plan_file(
+                    &mut plan,
+                    &disk,
+                    disk_contents,
+                    on_disk,
+                    same,
+                    previous.map(|p| p.origin),
+                    options.deploy_ref().overwrite_policy(),
+                    &mut identical,
+                    &mut not_placed,
+                )?;
+                if keep_previous && let Some(p) = previous {
+                    // A redeploy that skips its own modified file keeps the
+                    // recorded base, so a later update still sees the user's edit.
+                    files.push(p.clone());
+                    return Ok(());
+                }
+                if let Some(key) = &base {
+                    state.add_base_contents(&mut plan, key, || masked_contents)?;
+                }
+                files.push(RecordedFile {
+                    path: disk.path.to_string(),
+                    artifact: disk.artifact.to_string(),
+                    source: disk.stored_path.clone(),
+                    sha256,
+                    size,
+                    mode: disk.mode.unwrap_or(deploy::DEFAULT_FILE_MODE),
+                    kind,
+                    origin,
+                    base,
+                    deleted: false,
+                });
+                Ok(())
+            },
+        )?;
         // Files a redeploy no longer renders stay managed until an update
         // decides about them.
         if let Some((old, _)) = &old {
@@ -198,7 +267,7 @@ pub(crate) fn deploy_many(
             files.extend(stale);
         }
         let secret_names = secrets.keys().cloned().collect();
-        let mut record = new_record(template, options, renders.variables, secret_names, files);
+        let mut record = new_record(template, options, variables, secret_names, files);
         record.normalize();
         state.add_record(&mut plan, &record, old.as_ref().map(|(_, b)| b.as_slice()))?;
         pending.push((
@@ -265,28 +334,28 @@ pub(crate) fn deploy_many(
 
 /// Adds one rendered file to the plan according to what is on disk, and
 /// says what the record should call it. Returns `(origin, keep_previous)`.
+#[allow(clippy::too_many_arguments)]
 fn plan_file(
     plan: &mut DeployPlan,
     file: &RenderedFile,
+    contents: Contents,
     on_disk: DiskState,
+    same: bool,
     previous: Option<Origin>,
     policy: OverwritePolicy,
     identical: &mut Vec<RelPath>,
     not_placed: &mut Vec<RelPath>,
 ) -> Result<(Origin, bool), Error> {
     let path = file.path.clone();
-    let contents = file.contents.clone();
     Ok(match on_disk {
         DiskState::Missing => {
-            plan.add_expecting(path, contents, file.mode, Expect::Absent)?;
+            plan.add_contents(path, contents, file.mode, Expect::Absent)?;
             (Origin::Created, false)
         }
         // Identical already: nothing to place under skip. (Overwrite still
         // replaces it, as it always has: the mode may differ; and fail still
         // refuses any existing file, as documented.)
-        DiskState::File { bytes, .. }
-            if bytes == file.contents && policy == OverwritePolicy::Skip =>
-        {
+        DiskState::File { .. } if same && policy == OverwritePolicy::Skip => {
             identical.push(path.clone());
             not_placed.push(path);
             (previous.unwrap_or(Origin::Adopted), false)
@@ -295,12 +364,12 @@ fn plan_file(
             OverwritePolicy::Overwrite => {
                 // A file that already held the rendered bytes was the
                 // user's before: adopted, so undeploy leaves it.
-                let fresh = if bytes == file.contents {
+                let fresh = if same {
                     Origin::Adopted
                 } else {
                     Origin::Overwritten
                 };
-                plan.add_expecting(path, contents, file.mode, Expect::Content(bytes))?;
+                plan.add_contents(path, contents, file.mode, Expect::Content(bytes))?;
                 (
                     match previous {
                         Some(Origin::Skipped) | None => fresh,
@@ -317,14 +386,14 @@ fn plan_file(
             // Fail (and any policy added later): the deploy refuses, naming
             // every existing file at once.
             _ => {
-                plan.add_expecting(path, contents, file.mode, Expect::Policy)?;
+                plan.add_contents(path, contents, file.mode, Expect::Policy)?;
                 (Origin::Overwritten, false)
             }
         },
         // A link or a directory: the deploy's own rules decide (a link is
         // an existing file, a directory an error).
         DiskState::NotAFile => {
-            plan.add_expecting(path, contents, file.mode, Expect::Policy)?;
+            plan.add_contents(path, contents, file.mode, Expect::Policy)?;
             let origin = match policy {
                 OverwritePolicy::Skip => Origin::Skipped,
                 _ => Origin::Overwritten,

@@ -18,6 +18,7 @@
 mod bases;
 mod commit;
 mod decide;
+mod deferred;
 mod deploying;
 mod diff;
 mod disk;

@@ -6,8 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::lifecycle::LifecycleError;
 use crate::lifecycle::record::DeploymentRecord;
-use crate::store::Template;
-use crate::template::render_loaded;
+use std::sync::Arc;
+
+use crate::render::Renderer;
+use crate::render_files::{FileSource, render_each};
+use crate::store::{ArtifactFile, Template};
 use crate::{PathProfile, RenderedFile, TemplateDeployOptions, template_spec};
 
 /// The value a secret has in a masked render: its own placeholder, inserted
@@ -34,6 +37,58 @@ pub(crate) fn render_both(
     secrets: &BTreeMap<String, Option<String>>,
     options: &TemplateDeployOptions,
 ) -> Result<Renders, crate::Error> {
+    let mut masked = Vec::new();
+    let mut real = Vec::new();
+    let mut has_real = false;
+    let variables = render_both_each(
+        template,
+        plain,
+        secrets,
+        options,
+        FileSource::Loaded,
+        &mut |renderers| has_real = renderers.len() > 1,
+        &mut |file| {
+            masked.push(file.masked);
+            real.extend(file.real);
+            Ok(())
+        },
+    )?;
+    Ok(Renders {
+        real: has_real.then_some(real),
+        masked,
+        variables,
+    })
+}
+
+/// One file of [`render_both_each`]: its masked rendering, and the real one
+/// when every secret's value was given.
+pub(crate) struct BothRendered<'t> {
+    pub masked: RenderedFile,
+    pub real: Option<RenderedFile>,
+    /// The stored file.
+    pub stored: &'t ArtifactFile,
+}
+
+impl BothRendered<'_> {
+    /// The rendering that goes to disk.
+    pub fn disk(&self) -> &RenderedFile {
+        self.real.as_ref().unwrap_or(&self.masked)
+    }
+}
+
+/// [`render_both`] file by file, each file's bytes read from `source` and
+/// handed to `on_file` before the next is read. `renderers` receives the
+/// content renderers once, masked first, then real (when rendered). Returns
+/// the ordinary variables as used, for the record.
+pub(crate) fn render_both_each<'t>(
+    template: &'t Template,
+    plain: &BTreeMap<String, String>,
+    secrets: &BTreeMap<String, Option<String>>,
+    options: &TemplateDeployOptions,
+    source: FileSource<'_>,
+    renderers: &mut dyn FnMut(&[Arc<Renderer>]),
+    on_file: &mut dyn FnMut(BothRendered<'t>) -> Result<(), crate::Error>,
+) -> Result<BTreeMap<String, String>, crate::Error> {
     let spec = template_spec(template)?;
     let masked_given = plain
         .iter()
@@ -45,24 +100,30 @@ pub(crate) fn render_both(
         .filter(|(k, _)| !secrets.contains_key(*k))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let masked = render_loaded(template, &masked_vars, options)?;
-    let real = if secrets.is_empty() {
+    let real_vars = if secrets.is_empty() || !secrets.values().all(Option::is_some) {
         None
-    } else if secrets.values().all(Option::is_some) {
+    } else {
         let given = plain.iter().map(|(k, v)| (k.clone(), v.clone())).chain(
             secrets
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default())),
         );
-        Some(render_loaded(template, &spec.validate(given)?, options)?)
-    } else {
-        None
+        Some(spec.validate(given)?)
     };
-    Ok(Renders {
-        real,
-        masked,
-        variables,
-    })
+    let mut sets = vec![&masked_vars];
+    sets.extend(real_vars.as_ref());
+    render_each(template, &sets, options, source, renderers, &mut |set| {
+        let mut files = set.files.into_iter();
+        let (Some(masked), real) = (files.next(), files.next()) else {
+            return Ok(());
+        };
+        on_file(BothRendered {
+            masked,
+            real,
+            stored: set.stored,
+        })
+    })?;
+    Ok(variables)
 }
 
 impl Renders {

@@ -127,6 +127,54 @@ fn acceptance_case_writes_every_file_with_no_placeholder_left() {
     );
 }
 
+/// Past the deploy's in-memory budget (32 MiB) files are read from the
+/// catalogue again when staged: the project and its bases are the same as
+/// when everything was held, and with a secret the base keeps its
+/// placeholder.
+#[test]
+fn a_template_larger_than_the_memory_budget_deploys_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Catalog::open(dir.path().join("c.db")).unwrap();
+    let line = "{{PROJECT_NAME}} keeps {{TOKEN}} here\n";
+    let mut spec = TemplateSpec::new("big").variable(VariableDecl::optional("TOKEN", ""));
+    for i in 0..6 {
+        let k = key(&format!("skill:big{i}"));
+        let body = format!("{}{i}\n", line.repeat((7 << 20) / line.len()));
+        catalog
+            .put_artifact(&NewArtifact::new(k.clone()).file(format!("doc{i}.md"), body))
+            .unwrap();
+        spec = spec.entity(k, true);
+    }
+    catalog.create_template(&spec).unwrap();
+    let vars = [("PROJECT_NAME", "demo")];
+    let want = render_template(&catalog, "big", vars, &TemplateDeployOptions::new()).unwrap();
+    let root = dir.path().join("p");
+    let options = TemplateDeployOptions::new().secret("TOKEN", "s3cr3t");
+    let report = deploy_template(&catalog, "big", &root, vars, &options).unwrap();
+    assert_eq!(report.deploy.written.len(), 6);
+    let files = project_files(&root);
+    assert_eq!(files.len(), 6);
+    for f in &want {
+        let masked = &f.contents;
+        let real = String::from_utf8(masked.clone())
+            .unwrap()
+            .replace("keeps  here", "keeps s3cr3t here");
+        assert_eq!(files[f.path.as_str()], real.as_bytes(), "{}", f.path);
+    }
+    // Each base is the masked rendering: the secret never reaches `.stencil/`.
+    let bases: Vec<Vec<u8>> = snapshot(&root)
+        .into_iter()
+        .filter(|(p, _)| p.starts_with(".stencil/bases/"))
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(bases.len(), 6);
+    for base in &bases {
+        let text = String::from_utf8_lossy(base);
+        assert!(text.contains("demo keeps {{TOKEN}} here"));
+        assert!(!text.contains("s3cr3t"));
+    }
+}
+
 #[test]
 fn date_defaults_to_today() {
     let dir = tempfile::tempdir().unwrap();

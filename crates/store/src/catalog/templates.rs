@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::files::read_file_row;
+use super::files::{read_file_row, read_outline_row};
 use super::{Catalog, count, now_ms};
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::{
@@ -144,6 +144,20 @@ impl Catalog {
     /// a deploy needs. **2 statements** (budget 3): the template with its
     /// variables, then entities with files and blobs.
     pub fn load_template(&self, name: &str) -> Result<Template> {
+        self.load(name, false)
+    }
+
+    /// [`load_template`](Self::load_template) without any file's content:
+    /// each [`ArtifactFile`](crate::ArtifactFile) holds its path, flags and
+    /// hash, and an empty `content`; read a file's bytes with
+    /// [`file_content`](Self::file_content) when it is needed. What a deploy
+    /// of a large template holds, so that its memory does not grow with the
+    /// template. **2 statements**, as `load_template`.
+    pub fn load_template_outline(&self, name: &str) -> Result<Template> {
+        self.load(name, true)
+    }
+
+    fn load(&self, name: &str, outline: bool) -> Result<Template> {
         self.read(|c| {
             let ctx = "loading a template";
             let mut head: Option<(i64, Template)> = None;
@@ -176,7 +190,12 @@ impl Catalog {
             };
 
             let mut failure: Option<Error> = None;
-            c.query(&self.q.templates.entities, args![id], ctx, |r| {
+            let entities = if outline {
+                &self.q.templates.entities_outline
+            } else {
+                &self.q.templates.entities
+            };
+            c.query(entities, args![id], ctx, |r| {
                 let order: i64 = r.get(0)?;
                 let order = u32::try_from(order).unwrap_or(u32::MAX);
                 let same = template
@@ -195,6 +214,7 @@ impl Catalog {
                     });
                 }
                 match template.entities.last_mut() {
+                    Some(entity) if outline => read_outline_row(r, ENTITY_FILES, &mut entity.files),
                     Some(entity) => read_file_row(
                         r,
                         ENTITY_FILES,

@@ -45,6 +45,26 @@ pub(crate) fn with_files(q: &mut SelectStatement) -> &mut SelectStatement {
     )
 }
 
+/// [`with_files`] with the blob's size where its content would be: the
+/// same columns, in the same places, without reading any content.
+pub(crate) fn with_file_outline(q: &mut SelectStatement) -> &mut SelectStatement {
+    use super::schema::{ArtifactFiles as F, Artifacts as A, Blobs};
+    q.columns([
+        (F::Table, F::Path),
+        (F::Table, F::Executable),
+        (F::Table, F::Verbatim),
+    ])
+    .columns([(Blobs::Table, Blobs::Hash), (Blobs::Table, Blobs::Size)])
+    .left_join(
+        F::Table,
+        Expr::col((F::Table, F::ArtifactId)).equals((A::Table, A::Id)),
+    )
+    .left_join(
+        Blobs::Table,
+        Expr::col((Blobs::Table, Blobs::Hash)).equals((F::Table, F::BlobHash)),
+    )
+}
+
 /// A placeholder value: statements are printed with these and bound later.
 pub(crate) fn p() -> Expr {
     Expr::val(0i64)

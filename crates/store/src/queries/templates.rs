@@ -3,9 +3,11 @@
 
 use sea_query::{Asterisk, Expr, ExprTrait, Func, Order, Query};
 
-use super::build::{delete_where, insert_into, p, select_where, sub, update_where, with_files};
+use super::build::{
+    delete_where, insert_into, p, select_where, sub, update_where, with_file_outline, with_files,
+};
 use super::schema::{
-    ArtifactFiles as F, Artifacts as A, Collections as C, TemplateEntities as E,
+    ArtifactFiles as F, Artifacts as A, Blobs, Collections as C, TemplateEntities as E,
     TemplateVariables as TV, Templates as T,
 };
 use crate::backend::Backend;
@@ -40,6 +42,11 @@ pub(crate) struct TemplateSql {
     /// the file columns from [`ENTITY_FILES`]: one row per file, in deploy
     /// order and by path
     pub entities: String,
+    /// [`entities`](Self::entities) with each blob's size in place of its
+    /// content
+    pub entities_outline: String,
+    /// blob hash → content
+    pub blob_content: String,
     /// → name, description, collection name, entity count (by name)
     pub list: String,
 }
@@ -52,6 +59,28 @@ impl TemplateSql {
                 Expr::col((C::Table, C::Id)).equals((T::Table, T::CollectionId)),
             );
         };
+        let entities =
+            |files: fn(&mut sea_query::SelectStatement) -> &mut sea_query::SelectStatement| {
+                b.sql(
+                    files(
+                        Query::select()
+                            .columns([(E::Table, E::DeployOrder), (E::Table, E::Required)])
+                            .columns([
+                                (A::Table, A::Type),
+                                (A::Table, A::Name),
+                                (A::Table, A::Description),
+                            ])
+                            .from(E::Table)
+                            .inner_join(
+                                A::Table,
+                                Expr::col((A::Table, A::Id)).equals((E::Table, E::ArtifactId)),
+                            ),
+                    )
+                    .and_where(Expr::col((E::Table, E::TemplateId)).eq(p()))
+                    .order_by((E::Table, E::DeployOrder), Order::Asc)
+                    .order_by((F::Table, F::Path), Order::Asc),
+                )
+            };
         TemplateSql {
             id: select_where(b, T::Table, T::Id, Expr::col(T::Name).eq(p())),
             insert: {
@@ -120,24 +149,13 @@ impl TemplateSql {
                     .order_by((TV::Table, TV::Position), Order::Asc),
                 )
             },
-            entities: b.sql(
-                with_files(
-                    Query::select()
-                        .columns([(E::Table, E::DeployOrder), (E::Table, E::Required)])
-                        .columns([
-                            (A::Table, A::Type),
-                            (A::Table, A::Name),
-                            (A::Table, A::Description),
-                        ])
-                        .from(E::Table)
-                        .inner_join(
-                            A::Table,
-                            Expr::col((A::Table, A::Id)).equals((E::Table, E::ArtifactId)),
-                        ),
-                )
-                .and_where(Expr::col((E::Table, E::TemplateId)).eq(p()))
-                .order_by((E::Table, E::DeployOrder), Order::Asc)
-                .order_by((F::Table, F::Path), Order::Asc),
+            entities: entities(with_files),
+            entities_outline: entities(with_file_outline),
+            blob_content: select_where(
+                b,
+                Blobs::Table,
+                Blobs::Content,
+                Expr::col(Blobs::Hash).eq(p()),
             ),
             list: {
                 let mut q = Query::select();
