@@ -130,6 +130,32 @@ impl PgConn {
         out.map_err(|e| self.fail(ctx, e))
     }
 
+    /// Runs a statement with driver-typed parameters: the array binds of
+    /// the bulk import (`catalog/bulk_import.rs`), which [`Param`] does not
+    /// model because SQLite has no arrays to bind them to.
+    pub(crate) fn query_typed(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        ctx: &'static str,
+    ) -> Result<Vec<postgres::Row>> {
+        let stmt = self.prepare(sql, ctx)?;
+        let out = self.client.query(&stmt, params);
+        out.map_err(|e| self.fail(ctx, e))
+    }
+
+    /// [`PgConn::query_typed`] for a statement without rows: rows changed.
+    pub(crate) fn execute_typed(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        ctx: &'static str,
+    ) -> Result<u64> {
+        let stmt = self.prepare(sql, ctx)?;
+        let out = self.client.execute(&stmt, params);
+        out.map_err(|e| self.fail(ctx, e))
+    }
+
     fn batch(&mut self, sql: &str, ctx: &'static str) -> Result<()> {
         let out = self.client.batch_execute(sql);
         out.map_err(|e| self.fail(ctx, e))

@@ -15,13 +15,13 @@ use crate::param::args;
 use crate::queries::FULL_FILES;
 
 /// An artifact's files hashed and checked, ready to store.
-struct Prepared<'a> {
-    files: Vec<(&'a NewFile, blake3::Hash)>,
-    digest: blake3::Hash,
-    tags: BTreeSet<&'a str>,
+pub(super) struct Prepared<'a> {
+    pub(super) files: Vec<(&'a NewFile, blake3::Hash)>,
+    pub(super) digest: blake3::Hash,
+    pub(super) tags: BTreeSet<&'a str>,
 }
 
-fn prepare(a: &NewArtifact) -> Result<Prepared<'_>> {
+pub(super) fn prepare(a: &NewArtifact) -> Result<Prepared<'_>> {
     if a.files.is_empty() {
         return Err(Error::invalid(
             "artifact",
@@ -85,6 +85,11 @@ impl Catalog {
     {
         let now = now_ms();
         self.write(|c| {
+            // A server pays a round trip per statement: batches there.
+            #[cfg(feature = "postgres")]
+            if let Conn::Postgres { session, counters } = c {
+                return self.import_batched(session, counters, artifacts, now);
+            }
             let mut report = ImportReport::default();
             let mut tags = HashMap::new();
             for a in artifacts {

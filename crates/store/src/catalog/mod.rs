@@ -11,6 +11,8 @@
 
 mod artifacts;
 mod builder;
+#[cfg(feature = "postgres")]
+mod bulk_import;
 mod collections;
 mod files;
 mod listing;
