@@ -242,3 +242,35 @@ fn a_crash_between_staging_new_subtrees_and_their_renames_is_undone() {
         }
     }
 }
+
+/// The same with subtrees staged on two threads (enough files for both):
+/// a crash mid-staging, with the other thread still writing, or between
+/// two subtrees' renames, is undone exactly.
+#[test]
+fn a_crash_while_two_threads_stage_subtrees_is_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, step) in [
+        Step::AfterStaged(300),
+        Step::AfterJournal,
+        Step::AfterDirCreated(2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        for action in [FailAction::Error, FailAction::Crash] {
+            let root = dir.path().join(format!("{n}-{action:?}"));
+            old_tree(&root);
+            let before = snapshot(&root);
+            let plan = spread_plan(&root, 1_200, 100, "new");
+            let options = DeployOptions::new()
+                .workers(2)
+                .failpoint(Failpoint { step, action });
+            let label = format!("{step:?} {action:?}");
+            assert!(deploy(&plan, &options).is_err(), "{label}");
+            if action == FailAction::Crash {
+                assert!(recover(&root).unwrap().staging_removed, "{label}");
+            }
+            assert_eq!(snapshot(&root), before, "{label}");
+        }
+    }
+}

@@ -235,7 +235,8 @@ impl<'a> Tx<'a> {
         } else {
             (to_stage, Vec::new())
         };
-        let workers = self.options.effective_workers(total);
+        let files_in_trees = trees.iter().map(|t| t.files.len()).sum();
+        let workers = self.options.tree_workers(files_in_trees);
         let lanes = self.options.effective_workers(to_stage.len());
         let made = open_lanes(fs, root, stage.as_fd(), lanes, &mut self.lanes);
         // Kept whatever happened, so that rollback clears it.
