@@ -22,6 +22,7 @@ use stencil_benches::render_corpus::{
 };
 
 mod deploy;
+mod deploy_cli;
 mod e2e;
 mod import;
 mod store;
@@ -423,6 +424,8 @@ fn main() {
     if runs("deploy") {
         eprintln!("measuring deploy…");
         deploy::rows(budget, quick, &mut rows);
+        eprintln!("measuring whole-process deploys against cp -r…");
+        deploy_cli::rows(quick, &mut rows);
     }
     let short = rows.iter().filter(|r| r.pass == Some(false)).count();
     let pass = rows.iter().filter(|r| r.pass == Some(true)).count();
