@@ -109,4 +109,13 @@ pub use crate::plan::{
     ContentSource, Contents, DEFAULT_DIR_MODE, DEFAULT_FILE_MODE, DeployPlan, Expect, PlanEntry,
 };
 pub use crate::protocol::{deploy, recover};
+
+/// Directory-entry operations (a name created, renamed, linked or
+/// removed) this process has made through the crate so far. With the
+/// `failpoints` feature only: tests hold the protocol to a budget per file
+/// with it (`tests/budget.rs`), without timing anything.
+#[cfg(feature = "failpoints")]
+pub fn directory_entry_ops() -> u64 {
+    crate::sys::entry_ops()
+}
 pub use crate::report::{DeployReport, RecoveryReport};

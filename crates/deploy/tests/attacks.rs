@@ -596,3 +596,96 @@ fn a_fifo_at_the_journal_name_is_refused_without_blocking() {
     );
     arena.check("fifo");
 }
+
+/// What appears, between preflight and placement, where a new subtree (a
+/// directory the deploy creates, staged whole and renamed into place) goes.
+#[derive(Debug, Clone, Copy)]
+enum Planted {
+    /// A link to the sentinel: must never be followed.
+    Link,
+    /// A file: the deploy cannot make its directory there.
+    File,
+    /// Someone else's directory (with a file of theirs): the deploy places
+    /// into it file by file, as into any existing directory.
+    Dir,
+}
+
+fn plant_at_new_subtree(planted: Planted, portable: bool) {
+    let arena = Arena::new();
+    write(&arena.root, "keep.md", "old");
+    let root = arena.root.clone();
+    let sentinel = arena.sentinel.clone();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let options = DeployOptions::new()
+        .overwrite(OverwritePolicy::Overwrite)
+        .force_portable(portable)
+        .observer(move |e: &DeployEvent<'_>| {
+            // After the last file is staged: the subtree is complete in the
+            // staging area and about to be renamed.
+            if let DeployEvent::Staged { done: d, total } = e
+                && d == total
+                && !done.swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                match planted {
+                    Planted::Link => symlink(&sentinel, root.join("new")).unwrap(),
+                    Planted::File => std::fs::write(root.join("new"), "theirs").unwrap(),
+                    Planted::Dir => write(&root, "new/theirs.md", "theirs"),
+                }
+            }
+        });
+    let plan = plan_of(
+        &arena.root,
+        &[
+            ("keep.md", "n"),
+            ("new/a.md", "n"),
+            ("new/sub/b.md", "n"),
+            ("new/sub/deeper/c.md", "n"),
+        ],
+    );
+    let result = deploy(&plan, &options);
+    let label = format!("{planted:?} portable={portable}");
+    arena.check(&label);
+    match planted {
+        Planted::Link => {
+            assert!(
+                matches!(result, Err(DeployError::SymlinkInPath { .. })),
+                "{label}: {result:?}"
+            );
+            assert_eq!(read(&arena.root, "keep.md"), "old", "{label}");
+        }
+        Planted::File => {
+            assert!(
+                matches!(result, Err(DeployError::NotADirectory { .. })),
+                "{label}: {result:?}"
+            );
+            assert_eq!(read(&arena.root, "keep.md"), "old", "{label}");
+            assert_eq!(read(&arena.root, "new"), "theirs", "{label}");
+        }
+        Planted::Dir => {
+            let report = result.unwrap_or_else(|e| panic!("{label}: {e}"));
+            assert_eq!(report.written.len(), 3, "{label}");
+            assert_eq!(read(&arena.root, "new/theirs.md"), "theirs", "{label}");
+            assert_eq!(read(&arena.root, "new/sub/deeper/c.md"), "n", "{label}");
+            // Theirs, not ours: not reported as created.
+            assert!(
+                !report.dirs_created.iter().any(|d| d.as_str() == "new"),
+                "{label}: {:?}",
+                report.dirs_created
+            );
+        }
+    }
+    assert!(!arena.root.join(".stencil").exists(), "{label}: litter");
+}
+
+#[test]
+#[cfg_attr(
+    windows,
+    ignore = "plants symbolic links: Wine 8 cannot create them (CreateSymbolicLinkW succeeds and creates nothing); run with --ignored on Windows with Developer Mode"
+)]
+fn whatever_appears_where_a_new_subtree_goes_is_never_replaced_or_followed() {
+    for portable in [false, true] {
+        for planted in [Planted::Link, Planted::File, Planted::Dir] {
+            plant_at_new_subtree(planted, portable);
+        }
+    }
+}

@@ -23,6 +23,7 @@ use stencil_benches::render_corpus::{
 
 mod cache;
 mod deploy;
+mod deploy_cli;
 mod e2e;
 mod import;
 mod memory;
@@ -431,6 +432,8 @@ fn main() {
     if runs("deploy") {
         eprintln!("measuring deploy…");
         deploy::rows(budget, quick, &mut rows);
+        eprintln!("measuring whole-process deploys against cp -r…");
+        deploy_cli::rows(quick, &mut rows);
     }
     if runs("cache") {
         eprintln!("measuring the package cache…");

@@ -25,6 +25,7 @@ mod preflight;
 mod root;
 mod stage;
 mod state;
+mod subtree;
 mod tx;
 mod undo;
 

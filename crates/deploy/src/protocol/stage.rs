@@ -17,6 +17,7 @@ use crate::sys::{self, Errno, Fs};
 use super::fail::fire;
 use super::fail::{crashed, io, under};
 use super::state::{STAGING, state_path};
+use super::subtree::remove_tree;
 
 fn lane_name(lane: usize) -> String {
     format!("lane{lane}")
@@ -63,7 +64,9 @@ pub(super) fn open_lanes(
 }
 
 /// Write every staged file, spread over worker threads. Returns each file's
-/// inode number, in the order of `todo`.
+/// inode number, in the order of `todo`. `done` counts staged files (of
+/// `total`, subtrees included) for the events.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn stage_files(
     plan: &DeployPlan,
     options: &DeployOptions,
@@ -71,17 +74,17 @@ pub(super) fn stage_files(
     lanes: &[OwnedFd],
     todo: &[usize],
     sync: bool,
+    done: &AtomicUsize,
+    total: usize,
 ) -> Result<Vec<u64>, DeployError> {
     let entries = plan.entries();
     let workers = lanes.len().max(1);
-    let done = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let total = todo.len();
     let work = |worker: usize| -> Result<Vec<(usize, u64)>, DeployError> {
         let Some(stage) = lanes.get(worker).map(AsFd::as_fd) else {
             return Err(io("stage files in", root.join(STATE_DIR), Errno::BADF));
         };
-        let mut inos = Vec::with_capacity(total / workers + 1);
+        let mut inos = Vec::with_capacity(todo.len() / workers + 1);
         for (k, &index) in todo.iter().enumerate().skip(worker).step_by(workers) {
             if stop.load(Ordering::Relaxed) {
                 break;
@@ -129,7 +132,7 @@ pub(super) fn stage_files(
                 .collect()
         })
     };
-    let mut inos = vec![0u64; total];
+    let mut inos = vec![0u64; todo.len()];
     let mut first_error = None;
     for result in results {
         match result {
@@ -179,13 +182,19 @@ fn clear_dir(dir: BorrowedFd<'_>, workers: usize) -> Result<(), Errno> {
 }
 
 /// Remove the staging directory's contents: lane directories are emptied
-/// and removed, everything else (lane 0's slots) is unlinked, never
-/// followed; in parallel.
+/// and removed, staged subtrees that were not placed removed whole,
+/// everything else (lane 0's slots) is unlinked, never followed; in
+/// parallel.
 pub(super) fn clear_staging(fs: Fs, stage: BorrowedFd<'_>, workers: usize) -> Result<(), Errno> {
     for name in sys::list(stage)? {
-        let Some(text) = name.to_str().ok().filter(|n| n.starts_with("lane")) else {
+        let Ok(text) = name.to_str() else { continue };
+        if text.starts_with("tree") {
+            remove_tree(fs, stage, text)?;
             continue;
-        };
+        }
+        if !text.starts_with("lane") {
+            continue;
+        }
         match fs.open_dir(stage, text) {
             Ok(lane) => {
                 clear_dir(lane.as_fd(), workers)?;

@@ -8,6 +8,7 @@
 use crate::sys::{AsFd, BorrowedFd, OwnedFd};
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 use crate::error::DeployError;
@@ -26,6 +27,7 @@ use super::preflight::{Action, Preflight, changed, emit_planned, holds, prefligh
 use super::root;
 use super::stage::{clear_staging, open_lanes, stage_files};
 use super::state::{COMMITTED, JOURNAL, JOURNAL_TMP, STAGING, state_path};
+use super::subtree::{self, Tree, TreePlaced, split, stage_trees};
 use super::undo::{prune_dirs, recover_locked, undo_all, undo_removals};
 
 /// How one placement ended.
@@ -39,12 +41,22 @@ enum Placed {
 
 /// What the stage step produced: which entries were staged, and where.
 struct Staged {
-    /// Plan indices of the staged entries (those not skipped).
+    /// Plan indices of the entries staged flat, to be placed one by one.
     to_stage: Vec<usize>,
     /// The inode number of each staged file, in the order of `to_stage`.
     inos: Vec<u64>,
     /// Entry `to_stage[k]` is in lane `k % lanes`.
     lanes: usize,
+    /// The new subtrees, staged whole (their files are in none of the
+    /// above), each to be placed with one rename.
+    trees: Vec<Tree>,
+}
+
+impl Staged {
+    /// How many files will be placed, subtrees included.
+    fn files(&self) -> usize {
+        self.to_stage.len() + self.trees.iter().map(|t| t.files.len()).sum::<usize>()
+    }
 }
 
 /// One deploy in progress, holding what rollback needs.
@@ -69,6 +81,11 @@ pub(super) struct Tx<'a> {
     /// sits in lane 0 as `<slot>.old` until the commit.
     removed: Vec<(usize, u64, RelPath)>,
     created_dirs: Vec<RelPath>,
+    /// Directories put in place so far (created, or renamed in with a
+    /// subtree), for the failpoints' count.
+    dirs_done: usize,
+    /// Files placed so far (subtrees included), for the events.
+    placed_done: usize,
     /// Directories to prune after the commit (journaled), deepest first.
     prune: Vec<RelPath>,
     /// Directories pruned after the commit.
@@ -98,6 +115,8 @@ impl<'a> Tx<'a> {
             placed: Vec::new(),
             removed: Vec::new(),
             created_dirs: Vec::new(),
+            dirs_done: 0,
+            placed_done: 0,
             prune: Vec::new(),
             pruned: Vec::new(),
             committed: false,
@@ -132,8 +151,33 @@ impl<'a> Tx<'a> {
         let staged = self.stage(&pre)?;
         self.journal(&pre, &staged)?;
         let mut touched: BTreeSet<&str> = BTreeSet::new();
-        self.mkdirs(&pre.dirs, &mut touched)?;
-        let outcomes = self.place_all(&pre, &staged, &mut touched)?;
+        // Directories outside every subtree (none while subtrees are in
+        // use; all of them when they are not) are made one by one.
+        let in_trees: BTreeSet<usize> = staged.trees.iter().flat_map(|t| t.dirs.clone()).collect();
+        let first: Vec<&RelPath> = (0..pre.dirs.len())
+            .filter(|d| !in_trees.contains(d))
+            .map(|d| &pre.dirs[d])
+            .collect();
+        self.mkdirs(&first, &mut touched)?;
+        // Files into existing directories first, then the subtrees, then
+        // what of them had to be flattened, then the removals.
+        let flat = staged
+            .to_stage
+            .iter()
+            .zip(&staged.inos)
+            .enumerate()
+            .map(|(k, (&index, &ino))| (index, k % staged.lanes, ino))
+            .collect();
+        let mut outcomes = self.place_all(&pre, &staged, flat, false, &mut touched)?;
+        let trees = self.place_trees(&pre, &staged, &mut touched)?;
+        outcomes.extend(trees.outcomes);
+        self.mkdirs(&trees.to_make, &mut touched)?;
+        let flattened = trees
+            .flattened
+            .iter()
+            .map(|&(i, ino)| (i, 0, ino))
+            .collect();
+        outcomes.extend(self.place_all(&pre, &staged, flattened, true, &mut touched)?);
         self.sync(&touched)?;
         self.commit()?;
         let mut report = self.report(&pre, outcomes, recovered, started);
@@ -185,12 +229,35 @@ impl<'a> Tx<'a> {
         let to_stage: Vec<usize> = (0..entries.len())
             .filter(|&i| matches!(pre.actions[i], Action::Create | Action::Exchange))
             .collect();
+        let total = to_stage.len();
+        let (to_stage, mut trees) = if fs.moves_dirs_no_replace() {
+            split(self.plan, pre, &to_stage)
+        } else {
+            (to_stage, Vec::new())
+        };
+        let files_in_trees = trees.iter().map(|t| t.files.len()).sum();
+        let workers = self.options.tree_workers(files_in_trees);
         let lanes = self.options.effective_workers(to_stage.len());
         let made = open_lanes(fs, root, stage.as_fd(), lanes, &mut self.lanes);
         // Kept whatever happened, so that rollback clears it.
         self.stage = Some(stage);
         made?;
         let per_file = self.options.durability_mode() == Durability::PerFile;
+        let done = AtomicUsize::new(0);
+        if let Some(lane0) = self.lanes.first() {
+            stage_trees(
+                fs,
+                self.plan,
+                self.options,
+                pre,
+                lane0.as_fd(),
+                &mut trees,
+                workers,
+                per_file,
+                &done,
+                total,
+            )?;
+        }
         let inos = stage_files(
             self.plan,
             self.options,
@@ -198,11 +265,14 @@ impl<'a> Tx<'a> {
             &self.lanes,
             &to_stage,
             per_file,
+            &done,
+            total,
         )?;
         Ok(Staged {
             to_stage,
             inos,
             lanes,
+            trees,
         })
     }
 
@@ -222,6 +292,17 @@ impl<'a> Tx<'a> {
                 path: entries[index].path().clone(),
                 remove: false,
             })
+            // A subtree's files are journaled in lane 0: that is where they
+            // go if the subtree has to be placed file by file.
+            .chain(staged.trees.iter().flat_map(|tree| {
+                tree.files.iter().map(|&(index, ino)| JournalFile {
+                    lane: 0,
+                    index,
+                    ino,
+                    path: entries[index].path().clone(),
+                    remove: false,
+                })
+            }))
             .chain(removals(pre).map(|index| JournalFile {
                 lane: 0,
                 index,
@@ -245,17 +326,82 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
+    /// Place each new subtree with one rename (its directories and files
+    /// recorded for rollback as if made one by one). A subtree that cannot
+    /// be renamed into place is flattened: its files join the flat
+    /// placement (from lane 0) and its directories the mkdirs step.
+    fn place_trees<'p>(
+        &mut self,
+        pre: &'p Preflight,
+        staged: &'p Staged,
+        touched: &mut BTreeSet<&'p str>,
+    ) -> Result<TreesPlaced<'p>, DeployError> {
+        let (fs, root) = (self.fs, self.root);
+        let entries = self.plan.entries();
+        let mut out = TreesPlaced::default();
+        let total = staged.files() + removals(pre).count();
+        for tree in &staged.trees {
+            let Some(stage) = self.lanes.first() else {
+                return Err(io("open", state_path(root, STAGING), Errno::BADF));
+            };
+            let stage = stage.as_fd();
+            let root_fd = self.root_fd.as_fd();
+            let parent = tree.top.parent_str();
+            let parent_fd = fs
+                .open_dir(root_fd, parent)
+                .map_err(|e| dir_error(root_fd, root, &tree.top, parent, e))?;
+            match subtree::place(fs, root, stage, parent_fd.as_fd(), tree)? {
+                TreePlaced::Whole => {}
+                TreePlaced::Refused => {
+                    subtree::flatten(fs, self.plan, stage, tree)?;
+                    out.flattened.extend(tree.files.iter().copied());
+                    out.to_make.extend(tree.dirs.iter().map(|&d| &pre.dirs[d]));
+                    continue;
+                }
+            }
+            touched.insert(parent);
+            // Rollback undoes a placed subtree as it undoes placed files and
+            // created directories: children first, by inode.
+            for &(index, ino) in &tree.files {
+                self.placed
+                    .push((0, index, ino, entries[index].path().clone()));
+            }
+            self.created_dirs
+                .extend(tree.dirs.iter().map(|&d| pre.dirs[d].clone()));
+            for _ in &tree.dirs {
+                self.dirs_done += 1;
+                failpoint!(self.options, Step::AfterDirCreated(self.dirs_done));
+            }
+            for &(index, _) in &tree.files {
+                self.placed_done += 1;
+                let path = entries[index].path();
+                out.outcomes.push((index, Placed::Written));
+                self.options.emit(DeployEvent::Placed {
+                    done: self.placed_done,
+                    total,
+                    path,
+                });
+                failpoint!(self.options, Step::AfterPlaced(self.placed_done));
+            }
+        }
+        // Parents first, whichever subtrees were flattened.
+        out.to_make
+            .sort_by_key(|d| pre.dirs.iter().position(|x| x == *d));
+        Ok(out)
+    }
+
     /// Mkdirs: create the missing directories, parents first, each recorded
     /// for rollback; their parents join `touched`.
     fn mkdirs<'p>(
         &mut self,
-        dirs: &'p [RelPath],
+        dirs: &[&'p RelPath],
         touched: &mut BTreeSet<&'p str>,
     ) -> Result<(), DeployError> {
         let (fs, root) = (self.fs, self.root);
         let root_fd = self.root_fd.as_fd();
-        for (k, dir) in dirs.iter().enumerate() {
-            let _created = k + 1;
+        for dir in dirs {
+            self.dirs_done += 1;
+            let _created = self.dirs_done;
             let parent = dir.parent_str();
             let parent_fd = fs
                 .open_dir(root_fd, parent)
@@ -263,7 +409,7 @@ impl<'a> Tx<'a> {
             let mode = self.plan.dir_mode();
             match sys::mkdir(parent_fd.as_fd(), dir.file_name(), mode) {
                 Ok(()) => {
-                    self.created_dirs.push(dir.clone());
+                    self.created_dirs.push((*dir).clone());
                     // The umask is not applied: a deployed tree is the same
                     // on every machine.
                     sys::set_dir_mode(parent_fd.as_fd(), dir.file_name(), mode).map_err(|e| {
@@ -284,12 +430,15 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
-    /// Place: rename every staged file into place, one directory handle per
-    /// parent. Returns how each placement ended, by plan index.
+    /// Place: rename each staged file of `order` (plan index, lane, inode)
+    /// into place, one directory handle per parent; then, `with_removals`,
+    /// make the removals. Returns how each placement ended, by plan index.
     fn place_all<'p>(
         &mut self,
         pre: &Preflight,
         staged: &Staged,
+        mut order: Vec<(usize, usize, u64)>,
+        with_removals: bool,
         touched: &mut BTreeSet<&'p str>,
     ) -> Result<Vec<(usize, Placed)>, DeployError>
     where
@@ -297,14 +446,7 @@ impl<'a> Tx<'a> {
     {
         let (fs, root) = (self.fs, self.root);
         let entries: &'a [_] = self.plan.entries();
-        let mut outcomes: Vec<(usize, Placed)> = Vec::with_capacity(staged.to_stage.len());
-        let mut order: Vec<(usize, usize, u64)> = staged
-            .to_stage
-            .iter()
-            .zip(&staged.inos)
-            .enumerate()
-            .map(|(k, (&index, &ino))| (index, k % staged.lanes, ino))
-            .collect();
+        let mut outcomes: Vec<(usize, Placed)> = Vec::with_capacity(order.len());
         order.sort_by(|a, b| {
             let (pa, pb) = (
                 entries[a.0].path().parent_str(),
@@ -312,9 +454,11 @@ impl<'a> Tx<'a> {
             );
             pa.cmp(pb).then(a.0.cmp(&b.0))
         });
-        let total = order.len() + removals(pre).count();
+        let total = staged.files() + removals(pre).count();
         let mut current: Option<(&str, OwnedFd)> = None;
-        for (done, &(index, lane, ino)) in order.iter().enumerate() {
+        for &(index, lane, ino) in &order {
+            self.placed_done += 1;
+            let done = self.placed_done;
             let path = entries[index].path();
             let parent = path.parent_str();
             if current.as_ref().map(|c| c.0) != Some(parent) {
@@ -331,18 +475,15 @@ impl<'a> Tx<'a> {
                 self.placed.push((lane, index, ino, path.clone()));
             }
             outcomes.push((index, placed));
-            self.options.emit(DeployEvent::Placed {
-                done: done + 1,
-                total,
-                path,
-            });
-            failpoint!(self.options, Step::AfterPlaced(done + 1));
+            self.options.emit(DeployEvent::Placed { done, total, path });
+            failpoint!(self.options, Step::AfterPlaced(done));
         }
         drop(current);
         // Removals after the writes, so that their undo comes first.
-        let removing: Vec<usize> = removals(pre).collect();
-        for (k, index) in removing.into_iter().enumerate() {
-            let done = order.len() + k + 1;
+        let removing: Vec<usize> = removals(pre).filter(|_| with_removals).collect();
+        for index in removing {
+            self.placed_done += 1;
+            let done = self.placed_done;
             let path = entries[index].path();
             let parent = path.parent_str();
             let root_fd = self.root_fd.as_fd();
@@ -488,7 +629,15 @@ impl<'a> Tx<'a> {
             .filter(|&i| skipped[i])
             .map(|i| entries[i].path().clone())
             .collect();
-        report.dirs_created = std::mem::take(&mut self.created_dirs);
+        // In preflight's order (parents first, as a dry run reports them),
+        // whichever way each was put in place.
+        let created: BTreeSet<&RelPath> = self.created_dirs.iter().collect();
+        report.dirs_created = pre
+            .dirs
+            .iter()
+            .filter(|d| created.contains(d))
+            .cloned()
+            .collect();
         report.root_created = self.root_created > 0;
         report.recovered = (!recovered.is_clean()).then_some(recovered);
         report.elapsed = started.elapsed();
@@ -686,6 +835,17 @@ impl<'a> Tx<'a> {
         self.options.emit(DeployEvent::RolledBack);
         cause
     }
+}
+
+/// What placing the subtrees left for the flat steps.
+#[derive(Default)]
+struct TreesPlaced<'p> {
+    /// How each file of a subtree placed whole ended.
+    outcomes: Vec<(usize, Placed)>,
+    /// Files of flattened subtrees (plan index, inode), now in lane 0.
+    flattened: Vec<(usize, u64)>,
+    /// Directories to create one by one, parents first.
+    to_make: Vec<&'p RelPath>,
 }
 
 /// Plan indices of the removal entries, in plan order.

@@ -20,6 +20,8 @@
 //! platform cannot give a guarantee natively, its module says so at the
 //! top and docs/guarantees.md lists it.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod linux;
 #[cfg(target_vendor = "apple")]
@@ -33,6 +35,24 @@ mod windows;
 pub(crate) use unix::*;
 #[cfg(windows)]
 pub(crate) use windows::*;
+
+/// Directory-entry operations (a name created, renamed, linked or
+/// removed) made by this process so far: the cost that dominates a deploy
+/// on this machine's file systems, counted so that a test can hold the
+/// protocol to a budget per file without timing anything.
+static ENTRY_OPS: AtomicU64 = AtomicU64::new(0);
+
+/// Count one directory-entry operation (each platform module calls this
+/// once per name it creates, renames, links or removes).
+pub(crate) fn count_entry_op() {
+    ENTRY_OPS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The directory-entry operations counted so far in this process.
+#[cfg(feature = "failpoints")]
+pub(crate) fn entry_ops() -> u64 {
+    ENTRY_OPS.load(Ordering::Relaxed)
+}
 
 #[cfg(not(any(
     target_os = "linux",

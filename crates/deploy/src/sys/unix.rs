@@ -16,6 +16,7 @@ use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags};
 /// The error of every call here: an OS error number.
 pub(crate) use rustix::io::Errno;
 
+use super::count_entry_op;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::linux as native;
 #[cfg(target_vendor = "apple")]
@@ -88,13 +89,15 @@ impl Fs {
                 Err(e) if native::RENAME_UNSUPPORTED.contains(&e) => {
                     NO_RENAMEAT2.store(true, Ordering::Relaxed)
                 }
-                other => return other,
+                other => return other.inspect(|()| count_entry_op()),
             }
         }
         // `link` never replaces its target: the same no-replace guarantee.
         rfs::linkat(stage, slot, dir, name, AtFlags::empty())?;
         // The extra name is harmless: cleanup removes the staging area.
         let _ = rfs::unlinkat(stage, slot, AtFlags::empty());
+        count_entry_op();
+        count_entry_op();
         Ok(())
     }
 
@@ -115,7 +118,7 @@ impl Fs {
                 Err(e) if native::RENAME_UNSUPPORTED.contains(&e) => {
                     NO_RENAMEAT2.store(true, Ordering::Relaxed)
                 }
-                other => return other,
+                other => return other.inspect(|()| count_entry_op()),
             }
         }
         // Keep a second name for the old file, then replace atomically.
@@ -124,7 +127,46 @@ impl Fs {
             let _ = rfs::unlinkat(stage, backup, AtFlags::empty());
             return Err(e);
         }
+        count_entry_op();
+        count_entry_op();
         Ok(())
+    }
+
+    /// Whether [`Fs::place_dir_new`] can put a staged directory in place
+    /// with one no-replace rename here (so far as is known: a file system
+    /// may still refuse it, and then `place_dir_new` answers `Ok(false)`).
+    pub(crate) fn moves_dirs_no_replace(&self) -> bool {
+        self.native_rename()
+    }
+
+    /// Move the staged directory `staged` (a whole new subtree) to
+    /// `dir/name` with one rename, only if nothing is there (`EEXIST`
+    /// otherwise, a link included). `Ok(false)` when this system or file
+    /// system has no no-replace rename: nothing was moved, and the caller
+    /// places the subtree's files one by one. (There is no link-based
+    /// fallback for a directory, and a plain rename would replace an empty
+    /// directory that appeared meanwhile.)
+    pub(crate) fn place_dir_new(
+        &self,
+        stage: BorrowedFd<'_>,
+        staged: &str,
+        dir: BorrowedFd<'_>,
+        name: &str,
+    ) -> Result<bool, Errno> {
+        if !self.native_rename() {
+            return Ok(false);
+        }
+        match rfs::renameat_with(stage, staged, dir, name, RenameFlags::NOREPLACE) {
+            Err(e) if native::RENAME_UNSUPPORTED.contains(&e) => {
+                NO_RENAMEAT2.store(true, Ordering::Relaxed);
+                Ok(false)
+            }
+            Err(e) => Err(e),
+            Ok(()) => {
+                count_entry_op();
+                Ok(true)
+            }
+        }
     }
 
     /// Atomically put `from` (in the staging area) at `dir/name`, replacing
@@ -136,7 +178,7 @@ impl Fs {
         dir: BorrowedFd<'_>,
         name: &str,
     ) -> Result<(), Errno> {
-        rfs::renameat(stage, from, dir, name)
+        rfs::renameat(stage, from, dir, name).inspect(|()| count_entry_op())
     }
 }
 
@@ -202,7 +244,18 @@ pub(crate) fn lock(dir: BorrowedFd<'_>) -> std::io::Result<()> {
 }
 
 pub(crate) fn mkdir(dir: BorrowedFd<'_>, name: &str, mode: u32) -> Result<(), Errno> {
-    rfs::mkdirat(dir, name, mode_bits(mode))
+    rfs::mkdirat(dir, name, mode_bits(mode)).inspect(|()| count_entry_op())
+}
+
+/// Create the directory `dir/name` and open it (never through a link),
+/// with exactly `mode` (the umask is not applied): `mkdirat`, `openat`,
+/// `fstat`, and `fchmod` only if the umask cleared bits.
+pub(crate) fn mkdir_open(dir: BorrowedFd<'_>, name: &str, mode: u32) -> Result<OwnedFd, Errno> {
+    rfs::mkdirat(dir, name, mode_bits(mode))?;
+    count_entry_op();
+    let fd = rfs::openat(dir, name, DIR_FLAGS, Mode::empty())?;
+    exact_mode(&fd, mode)?;
+    Ok(fd)
 }
 
 /// Give the directory `dir/name`, just created, exactly `mode`: `mkdirat`
@@ -229,15 +282,15 @@ fn exact_mode(fd: &OwnedFd, mode: u32) -> Result<(), Errno> {
 }
 
 pub(crate) fn rmdir(dir: BorrowedFd<'_>, name: &str) -> Result<(), Errno> {
-    rfs::unlinkat(dir, name, AtFlags::REMOVEDIR)
+    rfs::unlinkat(dir, name, AtFlags::REMOVEDIR).inspect(|()| count_entry_op())
 }
 
 pub(crate) fn unlink(dir: BorrowedFd<'_>, name: &str) -> Result<(), Errno> {
-    rfs::unlinkat(dir, name, AtFlags::empty())
+    rfs::unlinkat(dir, name, AtFlags::empty()).inspect(|()| count_entry_op())
 }
 
 pub(crate) fn unlink_c(dir: BorrowedFd<'_>, name: &CString) -> Result<(), Errno> {
-    rfs::unlinkat(dir, name.as_c_str(), AtFlags::empty())
+    rfs::unlinkat(dir, name.as_c_str(), AtFlags::empty()).inspect(|()| count_entry_op())
 }
 
 /// Create `dir/name` exclusively (never through a link), write `contents`,
@@ -258,6 +311,7 @@ pub(crate) fn write_new(
 ) -> std::io::Result<u64> {
     let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC | OFlags::NOFOLLOW;
     let fd = rfs::openat(dir, name, flags, mode_bits(mode))?;
+    count_entry_op();
     let mut file = File::from(fd);
     file.write_all(contents)?;
     // The umask may have cleared bits; `fchmod` only then, since the
@@ -340,7 +394,7 @@ pub(crate) fn open_root(path: &std::path::Path) -> Result<OwnedFd, Errno> {
 }
 
 pub(crate) fn rename(dir: BorrowedFd<'_>, from: &str, to: &str) -> Result<(), Errno> {
-    rfs::renameat(dir, from, dir, to)
+    rfs::renameat(dir, from, dir, to).inspect(|()| count_entry_op())
 }
 
 /// `mode_t` is `u32` on Linux and `u16` on macOS; a deploy's modes are
