@@ -15,13 +15,13 @@ use crate::param::args;
 use crate::queries::FULL_FILES;
 
 /// An artifact's files hashed and checked, ready to store.
-struct Prepared<'a> {
+pub(super) struct Prepared<'a> {
     files: Vec<(&'a NewFile, blake3::Hash)>,
     digest: blake3::Hash,
     tags: BTreeSet<&'a str>,
 }
 
-fn prepare(a: &NewArtifact) -> Result<Prepared<'_>> {
+pub(super) fn prepare(a: &NewArtifact) -> Result<Prepared<'_>> {
     if a.files.is_empty() {
         return Err(Error::invalid(
             "artifact",
@@ -100,7 +100,7 @@ impl Catalog {
         })
     }
 
-    fn put_in(
+    pub(super) fn put_in(
         &self,
         c: &Conn<'_>,
         a: &NewArtifact,

@@ -13,6 +13,7 @@ mod artifacts;
 mod builder;
 mod collections;
 mod files;
+mod install;
 mod listing;
 mod maintenance;
 mod open;
@@ -28,6 +29,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use builder::CatalogBuilder;
+pub use install::{ArtifactSource, InstallOutcome};
 
 use crate::backend::{Backend, Buildable};
 use crate::cache::CountCache;
