@@ -90,6 +90,15 @@ pub enum Command {
     /// Install packages from a trusted registry; each is verified before
     /// the catalogue is touched.
     Install(InstallArgs),
+    /// Search the registries' packages (from the stored snapshots,
+    /// revalidated at most every few minutes).
+    Search(crate::commands::search::SearchArgs),
+    /// Installed packages with a newer version in their registry
+    /// (`--check`: exit 3 if any).
+    Outdated(crate::commands::outdated::OutdatedArgs),
+    /// Move installed packages to their newest version not yanked, all in
+    /// one transaction.
+    Upgrade(crate::commands::upgrade::UpgradeArgs),
     /// Run the whole flow on a built-in sample tree: import, collection,
     /// template, deploy into DIR. Uses a fresh temporary catalogue unless
     /// `--catalog` is given (`STENCIL_CATALOG` is not read, so the demo never
@@ -469,8 +478,9 @@ pub struct PublishArgs {
 /// `stencil install`.
 #[derive(Debug, Args)]
 pub struct InstallArgs {
-    /// `REGISTRY/TYPE:NAME[@VERSION]`, e.g. `team/template:starter@2`
-    /// (the latest version not yanked when `@VERSION` is left out).
+    /// `[REGISTRY/][TYPE:]NAME[@VERSION]`, e.g. `team/template:starter@2`
+    /// or `starter` (the registry and type may be left out when the name
+    /// is unique; the latest version not yanked when `@VERSION` is).
     #[arg(required = true, value_name = "REF")]
     pub refs: Vec<String>,
     /// Revalidate the registry's snapshot now, even if it was checked in
@@ -503,6 +513,12 @@ pub enum RegistryCommand {
     },
     /// The registries of this catalogue.
     List,
+    /// Revalidate a registry now and download every package version not
+    /// yanked into the disk cache (for `--offline` use later).
+    Sync {
+        /// Its name.
+        name: String,
+    },
     /// Forget a registry and everything seen of it.
     Remove {
         /// Its name.
