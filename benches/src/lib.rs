@@ -11,5 +11,6 @@ pub mod marketplace;
 pub mod name_lookup;
 pub mod peers;
 pub mod quick;
+pub mod registry_data;
 pub mod render_corpus;
 pub mod store_data;

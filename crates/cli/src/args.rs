@@ -94,6 +94,15 @@ pub enum Command {
     /// catalogue.
     #[command(subcommand)]
     Cache(crate::commands::cache::CacheCommand),
+    /// Search the registries' packages (from the stored snapshots,
+    /// revalidated at most every few minutes).
+    Search(crate::commands::search::SearchArgs),
+    /// Installed packages with a newer version in their registry
+    /// (`--check`: exit 3 if any).
+    Outdated(crate::commands::outdated::OutdatedArgs),
+    /// Move installed packages to their newest version not yanked, all in
+    /// one transaction.
+    Upgrade(crate::commands::upgrade::UpgradeArgs),
     /// Run the whole flow on a built-in sample tree: import, collection,
     /// template, deploy into DIR. Uses a fresh temporary catalogue unless
     /// `--catalog` is given (`STENCIL_CATALOG` is not read, so the demo never
@@ -473,8 +482,9 @@ pub struct PublishArgs {
 /// `stencil install`.
 #[derive(Debug, Args)]
 pub struct InstallArgs {
-    /// `REGISTRY/TYPE:NAME[@VERSION]`, e.g. `team/template:starter@2`
-    /// (the latest version not yanked when `@VERSION` is left out).
+    /// `[REGISTRY/][TYPE:]NAME[@VERSION]`, e.g. `team/template:starter@2`
+    /// or `starter` (the registry and type may be left out when the name
+    /// is unique; the latest version not yanked when `@VERSION` is).
     #[arg(required = true, value_name = "REF")]
     pub refs: Vec<String>,
     /// Revalidate the registry's snapshot now, even if it was checked in
@@ -507,6 +517,12 @@ pub enum RegistryCommand {
     },
     /// The registries of this catalogue.
     List,
+    /// Revalidate a registry now and download every package version not
+    /// yanked into the disk cache (for `--offline` use later).
+    Sync {
+        /// Its name.
+        name: String,
+    },
     /// Forget a registry and everything seen of it.
     Remove {
         /// Its name.

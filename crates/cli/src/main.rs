@@ -103,6 +103,9 @@ fn run(ctx: &Context, command: &Command) -> Result<()> {
         Command::Undeploy(args) => commands::undeploy::run(args)?,
         Command::Install(args) => commands::registry::run_install(ctx, args)?,
         Command::Cache(c) => commands::cache::run(c)?,
+        Command::Search(args) => commands::search::run(ctx, args)?,
+        Command::Outdated(args) => commands::outdated::run(ctx, args)?,
+        Command::Upgrade(args) => commands::upgrade::run(ctx, args)?,
         Command::Demo { dir } => demo::run(ctx, dir)?,
         Command::Render(args) => match commands::render::run(ctx, args)? {
             Rendered::Json(output) => output,

@@ -129,7 +129,7 @@ mod sqlite;
 mod target;
 
 pub use backend::Backend;
-pub use catalog::{Catalog, CatalogBuilder};
+pub use catalog::{ArtifactSource, Catalog, CatalogBuilder, InstallOutcome};
 pub use error::{DriverError, Error, ObjectKind, Result};
 pub use model::{
     Artifact, ArtifactFile, ArtifactKey, ArtifactPage, ArtifactQuery, ArtifactSort,

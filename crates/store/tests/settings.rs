@@ -38,3 +38,34 @@ fn settings_round_trip_on_every_backend() {
         assert!(catalog.set_setting("bad\nkey", "x").is_err());
     }
 }
+
+#[test]
+fn compare_and_set_replaces_only_the_value_it_expects() {
+    for t in catalogs("settings_cas", PgModes::Triggers, Catalog::builder) {
+        let catalog = &t.catalog;
+        assert!(catalog.compare_and_set_setting("cas.a", None, "1").unwrap());
+        assert!(!catalog.compare_and_set_setting("cas.a", None, "x").unwrap());
+        assert!(
+            !catalog
+                .compare_and_set_setting("cas.a", Some("0"), "x")
+                .unwrap()
+        );
+        assert!(
+            catalog
+                .compare_and_set_setting("cas.a", Some("1"), "2")
+                .unwrap()
+        );
+        assert_eq!(
+            catalog.setting("cas.a").unwrap().as_deref(),
+            Some("2"),
+            "{}",
+            t.name
+        );
+        assert!(
+            !catalog
+                .compare_and_set_setting("cas.b", Some("1"), "2")
+                .unwrap()
+        );
+        assert_eq!(catalog.setting("cas.b").unwrap(), None);
+    }
+}

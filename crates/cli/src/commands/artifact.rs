@@ -251,6 +251,10 @@ fn show(ctx: &Context, key: &str) -> Result<Output> {
     if !json.tags.is_empty() {
         human += &format!("  tags: {}\n", json.tags.join(", "));
     }
+    // For a registry install: registry, package, version and blob digest.
+    if let Some(source) = &json.source {
+        human += &format!("  source: {source}\n");
+    }
     for f in &json.files {
         let mut flags = Vec::new();
         if f.executable {

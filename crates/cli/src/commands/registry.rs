@@ -1,15 +1,14 @@
 //! `stencil key generate|public`, `stencil publish` and
-//! `stencil registry add|list|remove`, `stencil install`.
+//! `stencil registry add|list|sync|remove`, `stencil install`.
 
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
-use stencil::packages::{self, PublishSelection, RegistryRecord};
-use stencil::registry::{
-    Freshness, PublicKey, PublishReport, Publisher, Registry, SecretKey, TrustAnchor,
-};
+use stencil::packages::{self, InstallSummary, PublishSelection, RegistryRecord};
+use stencil::registry::{PublicKey, PublishReport, Publisher, Registry, SecretKey, TrustAnchor};
 use stencil::store::ArtifactKey;
 
 use crate::args::{InstallArgs, KeyCommand, PublishArgs, RegistryCommand};
+use crate::commands::fetching;
 use crate::context::Context;
 use crate::output::{Output, count};
 
@@ -179,6 +178,7 @@ pub fn run(ctx: &Context, command: &RegistryCommand) -> Result<Output> {
                 human,
             ))
         }
+        RegistryCommand::Sync { name } => run_sync(&catalog, name),
         RegistryCommand::Remove { name } => {
             packages::remove_registry(&catalog, name)?;
             Ok(Output::new(
@@ -243,6 +243,8 @@ fn summarise(record: &RegistryRecord) -> Summary {
 #[derive(Serialize)]
 struct Installed {
     package: String,
+    registry: String,
+    sha256: String,
     created: Vec<String>,
     updated: Vec<String>,
     unchanged: Vec<String>,
@@ -250,61 +252,16 @@ struct Installed {
     executables: Vec<String>,
 }
 
-/// `REGISTRY/TYPE:NAME[@VERSION]` → its parts.
-fn parse_ref(text: &str) -> Result<(&str, &str, &str, Option<u64>)> {
-    let (registry, rest) = text
-        .split_once('/')
-        .with_context(|| format!("{text:?}: expected REGISTRY/TYPE:NAME[@VERSION]"))?;
-    let (id, version) = match rest.rsplit_once('@') {
-        Some((id, v)) => (
-            id,
-            Some(
-                v.parse::<u64>()
-                    .with_context(|| format!("{text:?}: version {v:?} is not a number"))?,
-            ),
-        ),
-        None => (rest, None),
-    };
-    let (kind, name) = id
-        .split_once(':')
-        .with_context(|| format!("{text:?}: expected TYPE:NAME after the registry"))?;
-    if registry.is_empty() || kind.is_empty() || name.is_empty() {
-        bail!("{text:?}: expected REGISTRY/TYPE:NAME[@VERSION]");
-    }
-    Ok((registry, kind, name, version))
-}
-
-/// Runs `stencil install REF…`: each reference in turn (each package in
-/// its own transaction).
-pub fn run_install(ctx: &Context, args: &InstallArgs) -> Result<Output> {
-    let catalog = ctx.open_existing()?;
-    let freshness = if args.refresh {
-        Freshness::FORCE
-    } else {
-        Freshness::DEFAULT
-    };
-    let refs = args
-        .refs
-        .iter()
-        .map(|r| parse_ref(r))
-        .collect::<Result<Vec<_>>>()?;
+/// The human lines and `--json` entries of installed packages.
+pub fn installed_output(summary: &InstallSummary) -> (Vec<serde_json::Value>, Vec<String>) {
     let keys = |keys: &[ArtifactKey]| keys.iter().map(ToString::to_string).collect::<Vec<_>>();
     let mut installed = Vec::new();
     let mut lines = Vec::new();
-    for (registry, kind, name, version) in refs {
-        let report = packages::install_from_registry_with(
-            &catalog,
-            registry,
-            kind,
-            name,
-            version,
-            args.offline,
-            &freshness,
-            jiff::Timestamp::now(),
-        )?;
+    for report in &summary.packages {
         lines.push(format!(
-            "installed {} from `{registry}`: {} created, {} updated, {} unchanged",
+            "installed {} from `{}`: {} created, {} updated, {} unchanged",
             report.package,
+            report.registry,
             report.artifacts.created.len(),
             report.artifacts.updated.len(),
             report.artifacts.unchanged.len()
@@ -312,17 +269,68 @@ pub fn run_install(ctx: &Context, args: &InstallArgs) -> Result<Output> {
         for exe in &report.executables {
             lines.push(format!("  executable (review before deploying): {exe}"));
         }
-        installed.push(Installed {
+        let entry = Installed {
             package: report.package.clone(),
+            registry: report.registry.clone(),
+            sha256: report.sha256.clone(),
             created: keys(&report.artifacts.created),
             updated: keys(&report.artifacts.updated),
             unchanged: keys(&report.artifacts.unchanged),
             template: report.template.clone(),
             executables: report.executables.clone(),
-        });
+        };
+        installed.push(serde_json::to_value(entry).unwrap_or_default());
     }
+    (installed, lines)
+}
+
+/// Runs `stencil install REF…`: every package fetched in parallel through
+/// the disk cache and verified, then all stored in one transaction.
+pub fn run_install(ctx: &Context, args: &InstallArgs) -> Result<Output> {
+    let catalog = ctx.open_existing()?;
+    let cache = fetching::blob_cache();
+    let options = fetching::options(cache.as_ref(), args.refresh, args.offline);
+    let summary = packages::install_refs(&catalog, &args.refs, &options, jiff::Timestamp::now())?;
+    fetching::tell(&summary.notes);
+    let (installed, lines) = installed_output(&summary);
     Ok(Output::new(
-        serde_json::json!({ "installed": installed }),
+        serde_json::json!({ "installed": installed, "notes": summary.notes }),
         lines.join("\n"),
     ))
+}
+
+/// Runs `stencil registry sync NAME`.
+fn run_sync(catalog: &stencil::store::Catalog, name: &str) -> Result<Output> {
+    let Some(cache) = fetching::blob_cache() else {
+        bail!("no cache directory: set STENCIL_CACHE_DIR (or XDG_CACHE_HOME or HOME)");
+    };
+    let report = packages::sync_registry(
+        catalog,
+        name,
+        &cache,
+        stencil::registry::DEFAULT_CONCURRENCY,
+        jiff::Timestamp::now(),
+    )?;
+    let mut human = format!(
+        "synced registry `{name}` (snapshot version {}): {} cached, {} downloaded, {} already cached",
+        report.snapshot_version,
+        count(report.packages, "package version"),
+        report.downloaded,
+        report.already_cached
+    );
+    for failure in &report.failures {
+        human.push_str(&format!("\n  failed: {failure}"));
+    }
+    let json = serde_json::json!({
+        "registry": name,
+        "snapshot_version": report.snapshot_version,
+        "packages": report.packages,
+        "downloaded": report.downloaded,
+        "already_cached": report.already_cached,
+        "failures": report.failures,
+    });
+    if !report.failures.is_empty() {
+        bail!("{human}");
+    }
+    Ok(Output::new(json, human))
 }

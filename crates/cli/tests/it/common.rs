@@ -156,6 +156,8 @@ fn base(cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stencil"));
     cmd.current_dir(cwd)
         .env_remove("STENCIL_CATALOG")
+        // Registry commands cache blobs: never in the user's cache.
+        .env("STENCIL_CACHE_DIR", cwd.join(".blob-cache"))
         .env("NO_COLOR", "1");
     cmd
 }

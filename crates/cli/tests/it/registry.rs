@@ -208,13 +208,120 @@ fn install_from_a_trusted_registry_with_refresh_and_offline() -> TestResult {
         "{}",
         human.stdout
     );
-    env.run(&["install", "template:svc"])
-        .fails_with(&["REGISTRY/TYPE:NAME"]);
+    // The registry and type may be left out when the name is unique.
+    let short = env.run(&["--json", "install", "svc"]).ok().json();
+    assert_eq!(short["installed"][0]["package"], "template:svc@1");
+    assert_eq!(short["installed"][0]["registry"], "team");
+    env.run(&["install", "team/"])
+        .fails_with(&["[REGISTRY/][TYPE:]NAME"]);
     env.run(&["install", "team/template:svc@two"])
         .fails_with(&["not a number"]);
     env.run(&["install", "team/template:nope"])
         .fails_with(&["no package `template:nope`"]);
     env.run(&["install", "elsewhere/template:svc"])
         .fails_with(&["elsewhere"]);
+    Ok(())
+}
+
+#[test]
+fn install_outdated_upgrade_search_and_sync_end_to_end() -> TestResult {
+    let env = Env::new();
+    env.catalogue_with_template()?;
+    let public = env.run(&["key", "generate", "--out", "k"]).ok().stdout;
+    let registry = env.path("registry");
+    let registry_arg = registry.to_str().ok_or("path")?;
+    let publish = |env: &Env| {
+        env.run(&[
+            "publish",
+            registry_arg,
+            "--key",
+            "k",
+            "--template",
+            "svc",
+            "--artifact",
+            "command:ship",
+        ])
+        .ok();
+    };
+    publish(&env);
+    let url = format!("file://{registry_arg}");
+    env.run(&[
+        "registry",
+        "add",
+        "team",
+        &url,
+        "--trust",
+        public.trim_end(),
+    ])
+    .ok();
+    // A second catalogue installs from the registry.
+    let user = Env::new();
+    user.run(&["init"]).ok();
+    user.run(&[
+        "registry",
+        "add",
+        "team",
+        &url,
+        "--trust",
+        public.trim_end(),
+    ])
+    .ok();
+    let synced = user
+        .run(&["--json", "registry", "sync", "team"])
+        .ok()
+        .json();
+    assert_eq!(synced["packages"], 2);
+    assert_eq!(synced["downloaded"], 2);
+    let installed = user
+        .run(&["--json", "install", "svc", "command:ship", "--offline"])
+        .ok()
+        .json();
+    assert_eq!(installed["installed"].as_array().ok_or("array")?.len(), 2);
+    assert!(
+        installed["notes"][0]
+            .as_str()
+            .ok_or("note")?
+            .contains("offline")
+    );
+
+    let current = user.run(&["--json", "outdated", "--check"]).ok().json();
+    assert_eq!(current["outdated"], 0);
+    let hits = user.run(&["--json", "search", "ship"]).ok().json();
+    assert_eq!(hits["packages"][0]["name"], "ship");
+    assert_eq!(hits["packages"][0]["installed"], 1);
+    let templates = user
+        .run(&["--json", "search", "--type", "template"])
+        .ok()
+        .json();
+    assert_eq!(templates["packages"].as_array().ok_or("array")?.len(), 1);
+
+    // A new version of ship is published: outdated --check exits 3.
+    {
+        let catalog = stencil::store::Catalog::open(&env.catalog)?;
+        let key = stencil::store::ArtifactKey::parse("command:ship")?;
+        let mut ship = stencil::store::NewArtifact::new(key);
+        ship = ship.file(".claude/commands/ship.md", "Ship it, v2.\n");
+        catalog.put_artifact(&ship)?;
+    }
+    publish(&env);
+    let run = user.run(&["--json", "outdated", "--refresh", "--check"]);
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+    let stale = run.json();
+    assert_eq!(stale["outdated"], 2, "{stale}");
+    let dry = user.run(&["--json", "upgrade", "--dry-run"]).ok().json();
+    assert_eq!(dry["upgrades"].as_array().ok_or("array")?.len(), 2);
+    assert_eq!(dry["installed"], serde_json::json!([]));
+    let done = user.run(&["upgrade", "team/command:ship"]).ok();
+    assert!(
+        done.stdout.contains("upgraded team/command:ship: 1 -> 2"),
+        "{}",
+        done.stdout
+    );
+    let after = user.run(&["--json", "outdated"]).ok().json();
+    assert_eq!(after["outdated"], 1);
+    user.run(&["upgrade"]).ok();
+    user.run(&["outdated", "--check"]).ok();
+    user.run(&["upgrade", "nothing-like-this"])
+        .fails_with(&["no installed package"]);
     Ok(())
 }

@@ -105,7 +105,7 @@ impl Catalog {
         })
     }
 
-    fn put_in(
+    pub(super) fn put_in(
         &self,
         c: &Conn<'_>,
         a: &NewArtifact,

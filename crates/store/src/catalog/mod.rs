@@ -15,6 +15,7 @@ mod builder;
 mod bulk_import;
 mod collections;
 mod files;
+mod install;
 mod listing;
 mod maintenance;
 mod open;
@@ -30,6 +31,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub use builder::CatalogBuilder;
+pub use install::{ArtifactSource, InstallOutcome};
 
 use crate::backend::{Backend, Buildable};
 use crate::cache::CountCache;

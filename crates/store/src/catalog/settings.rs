@@ -55,6 +55,62 @@ impl Catalog {
         })
     }
 
+    /// Stores `value` under `key` only if the stored value is still
+    /// `expected` (`None`: no value stored); whether it was stored. One
+    /// statement, in its own transaction: two writers that read the same
+    /// value cannot both replace it, so a read-modify-write loop over this
+    /// never loses an update (the registry rollback floor relies on it).
+    ///
+    /// ```
+    /// let catalog = stencil_store::Catalog::open_in_memory()?;
+    /// assert!(catalog.compare_and_set_setting("k", None, "1")?);
+    /// assert!(!catalog.compare_and_set_setting("k", None, "2")?);
+    /// assert!(catalog.compare_and_set_setting("k", Some("1"), "2")?);
+    /// assert!(!catalog.compare_and_set_setting("k", Some("1"), "3")?);
+    /// assert_eq!(catalog.setting("k")?.as_deref(), Some("2"));
+    /// # Ok::<(), stencil_store::Error>(())
+    /// ```
+    pub fn compare_and_set_setting(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+    ) -> Result<bool> {
+        validate_name("setting key", key)?;
+        match expected {
+            None => {
+                let sql = self.backend().sql(
+                    Query::insert()
+                        .into_table(Settings::Table)
+                        .columns([Settings::Key, Settings::Value, Settings::UpdatedAt])
+                        .values_panic([p(), p(), p()])
+                        .on_conflict(OnConflict::column(Settings::Key).do_nothing().to_owned()),
+                );
+                self.write(|c| {
+                    c.execute(&sql, args![key, value, now_ms()], "storing a setting")
+                        .map(|n| n > 0)
+                })
+            }
+            Some(old) => {
+                let sql = self.backend().sql(
+                    Query::update()
+                        .table(Settings::Table)
+                        .values([(Settings::Value, p()), (Settings::UpdatedAt, p())])
+                        .and_where(Expr::col(Settings::Key).eq(p()))
+                        .and_where(Expr::col(Settings::Value).eq(p())),
+                );
+                self.write(|c| {
+                    c.execute(
+                        &sql,
+                        args![value, now_ms(), key, old],
+                        "replacing a setting",
+                    )
+                    .map(|n| n > 0)
+                })
+            }
+        }
+    }
+
     /// Removes `key`; whether it existed.
     pub fn remove_setting(&self, key: &str) -> Result<bool> {
         let sql = self.backend().sql(

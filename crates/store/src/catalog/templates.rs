@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::files::{read_file_row, read_outline_row};
 use super::{Catalog, count, now_ms};
+use crate::conn::Conn;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::{
     ArtifactKey, Template, TemplateEntity, TemplateSpec, TemplateSummary, VariableDecl,
@@ -27,91 +28,84 @@ impl Catalog {
     }
 
     fn save_template(&self, spec: &TemplateSpec, update: bool) -> Result<()> {
-        validate_name("template name", &spec.name)?;
-        let mut seen = BTreeSet::new();
-        for e in &spec.entities {
-            if !seen.insert(&e.artifact) {
-                return Err(Error::invalid(
-                    "template entity",
-                    &e.artifact.to_string(),
-                    format!("template `{}` lists it twice", spec.name),
-                ));
-            }
-        }
-        let mut seen = BTreeSet::new();
-        for v in &spec.variables {
-            validate_variable(&v.name)?;
-            if !seen.insert(&v.name) {
-                return Err(Error::invalid(
-                    "template variable",
-                    &v.name,
-                    format!("template `{}` declares it twice", spec.name),
-                ));
-            }
-        }
+        validate_template(spec)?;
         let now = now_ms();
         self.write(|c| {
-            let q = &self.q;
-            let collection = spec
-                .collection
-                .as_deref()
-                .map(|name| self.collection_id(c, name))
-                .transpose()?;
-            let existing = self.template_id(c, &spec.name)?;
-            let id = match (existing, update) {
-                (Some(_), false) => {
-                    return Err(Error::AlreadyExists {
-                        kind: ObjectKind::Template,
-                        key: spec.name.clone(),
-                    });
-                }
-                (None, true) => return Err(Error::not_found(ObjectKind::Template, &spec.name)),
-                (None, false) => c
-                    .insert_id(
-                        &q.templates.insert,
-                        args![&spec.name, &spec.description, collection, now, now],
-                        "creating a template",
-                    )?
-                    .ok_or_else(|| Error::AlreadyExists {
-                        kind: ObjectKind::Template,
-                        key: spec.name.clone(),
-                    })?,
-                (Some(id), true) => {
-                    c.execute(
-                        &q.templates.update,
-                        args![&spec.description, collection, now, id],
-                        "updating a template",
-                    )?;
-                    for sql in [&q.templates.entities_delete, &q.templates.variables_delete] {
-                        c.execute(sql, args![id], "replacing a template's entities")?;
-                    }
-                    id
-                }
-            };
-            for (order, e) in spec.entities.iter().enumerate() {
-                let aid = self.require_artifact(c, &e.artifact)?;
-                c.execute(
-                    &q.templates.entity_insert,
-                    args![id, aid, order as i64, e.required],
-                    "adding a template entity",
-                )?;
-            }
-            for (pos, v) in spec.variables.iter().enumerate() {
-                c.execute(
-                    &q.templates.variable_insert,
-                    args![
-                        id,
-                        pos as i64,
-                        &v.name,
-                        v.required,
-                        &v.default,
-                        &v.description
-                    ],
-                    "declaring a template variable",
-                )?;
-            }
-            Ok(())
+            self.save_template_in(c, spec, Some(update), now)
+                .map(|_| ())
         })
+    }
+
+    /// Stores a validated template inside the caller's transaction:
+    /// `Some(false)` creates only, `Some(true)` replaces only, `None`
+    /// creates or replaces. Whether it existed before.
+    pub(super) fn save_template_in(
+        &self,
+        c: &Conn<'_>,
+        spec: &TemplateSpec,
+        update: Option<bool>,
+        now: i64,
+    ) -> Result<bool> {
+        let q = &self.q;
+        let collection = spec
+            .collection
+            .as_deref()
+            .map(|name| self.collection_id(c, name))
+            .transpose()?;
+        let existing = self.template_id(c, &spec.name)?;
+        let id = match (existing, update) {
+            (Some(_), Some(false)) => {
+                return Err(Error::AlreadyExists {
+                    kind: ObjectKind::Template,
+                    key: spec.name.clone(),
+                });
+            }
+            (None, Some(true)) => return Err(Error::not_found(ObjectKind::Template, &spec.name)),
+            (None, _) => c
+                .insert_id(
+                    &q.templates.insert,
+                    args![&spec.name, &spec.description, collection, now, now],
+                    "creating a template",
+                )?
+                .ok_or_else(|| Error::AlreadyExists {
+                    kind: ObjectKind::Template,
+                    key: spec.name.clone(),
+                })?,
+            (Some(id), _) => {
+                c.execute(
+                    &q.templates.update,
+                    args![&spec.description, collection, now, id],
+                    "updating a template",
+                )?;
+                for sql in [&q.templates.entities_delete, &q.templates.variables_delete] {
+                    c.execute(sql, args![id], "replacing a template's entities")?;
+                }
+                id
+            }
+        };
+        for (order, e) in spec.entities.iter().enumerate() {
+            let aid = self.require_artifact(c, &e.artifact)?;
+            c.execute(
+                &q.templates.entity_insert,
+                args![id, aid, order as i64, e.required],
+                "adding a template entity",
+            )?;
+        }
+        for (pos, v) in spec.variables.iter().enumerate() {
+            c.execute(
+                &q.templates.variable_insert,
+                args![
+                    id,
+                    pos as i64,
+                    &v.name,
+                    v.required,
+                    &v.default,
+                    &v.description
+                ],
+                "declaring a template variable",
+            )?;
+        }
+        Ok(existing.is_some())
     }
 
     /// Deletes a template (its artifacts stay).
@@ -231,4 +225,32 @@ impl Catalog {
             }
         })
     }
+}
+
+/// A template's own rules, checked before any transaction starts: a valid
+/// name, no entity twice, valid variable names declared once.
+pub(super) fn validate_template(spec: &TemplateSpec) -> Result<()> {
+    validate_name("template name", &spec.name)?;
+    let mut seen = BTreeSet::new();
+    for e in &spec.entities {
+        if !seen.insert(&e.artifact) {
+            return Err(Error::invalid(
+                "template entity",
+                &e.artifact.to_string(),
+                format!("template `{}` lists it twice", spec.name),
+            ));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for v in &spec.variables {
+        validate_variable(&v.name)?;
+        if !seen.insert(&v.name) {
+            return Err(Error::invalid(
+                "template variable",
+                &v.name,
+                format!("template `{}` declares it twice", spec.name),
+            ));
+        }
+    }
+    Ok(())
 }
