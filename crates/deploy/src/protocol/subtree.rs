@@ -191,16 +191,23 @@ fn stage_tree(
         for &pos in files_in.get(dir.as_str()).map_or(&[][..], Vec::as_slice) {
             let (index, _) = tree.files[pos];
             let entry = &entries[index];
-            let ino = sys::write_new(
-                fd.as_fd(),
-                entry.path().file_name(),
-                entry.contents(),
-                entry.effective_mode(),
-                sync,
-            )
-            .map_err(|e| {
-                DeployError::io("stage a copy of", under(root, entry.path().as_str()), e)
-            })?;
+            // A deferred file is read here, as in lane staging: one file's
+            // bytes at a time per worker.
+            let ino = entry
+                .contents()
+                .bytes()
+                .and_then(|bytes| {
+                    sys::write_new(
+                        fd.as_fd(),
+                        entry.path().file_name(),
+                        &bytes,
+                        entry.effective_mode(),
+                        sync,
+                    )
+                })
+                .map_err(|e| {
+                    DeployError::io("stage a copy of", under(root, entry.path().as_str()), e)
+                })?;
             tree.files[pos].1 = ino;
             let _n = done.fetch_add(1, Ordering::Relaxed) + 1;
             options.emit(DeployEvent::Staged { done: _n, total });
