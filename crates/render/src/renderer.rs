@@ -122,7 +122,9 @@ impl RenderSummary {
 ///
 /// # Cost
 ///
-/// One `memchr::memmem` scan for `{{` (SIMD, tens of GB/s); at each hit the
+/// One SIMD scan for `{{`: `memchr` for a `{` while every `{` so far began
+/// a `{{`, `memchr::memmem` for the pair from the first lone `{` on (code,
+/// JSON); at each hit the
 /// name's bytes are scanned once and looked up: among the names of that
 /// length while no length has more than three names (the usual small set),
 /// otherwise in a hash table, so a lookup costs about the same with 10,000 variables
