@@ -9,7 +9,9 @@
 //! ```
 //!
 //! Modes: `memcpy` (the limit), `render_into` (into a reused buffer),
-//! `render` (a fresh buffer per call, as `render` returns it); and `align`,
+//! `render` (a fresh buffer per call, as `render` returns it), `code`
+//! (`render_into` of corpus (c), 64 KiB of brace-heavy code, 16 times per
+//! pass, so as many bytes as the other modes); and `align`,
 //! which instead times (wall clock, interleaved, medians) memcpy and
 //! `render_into` with the input at a few offsets from a page boundary, to
 //! see the 4 KiB-aliasing effect of page-aligned buffers.
@@ -18,7 +20,7 @@
 use std::hint::black_box;
 
 use stencil::render::{RenderOptions, Renderer, VariableSpec};
-use stencil_benches::render_corpus::{VARIABLES, markdown};
+use stencil_benches::render_corpus::{VARIABLES, code, markdown};
 
 const PASSES: usize = 50;
 
@@ -29,6 +31,7 @@ fn main() {
     let vars = VariableSpec::open().validate(VARIABLES).expect("valid");
     let renderer = Renderer::new(&vars, RenderOptions::default()).expect("builds");
     let input = markdown(1024 * 1024, 20);
+    let code = code(64 * 1024);
     let mut out = Vec::with_capacity(input.len() * 2);
     if mode == "align" {
         align(&renderer, &input);
@@ -48,6 +51,17 @@ fn main() {
                     .render_into("b.md", black_box(&input), &mut out)
                     .expect("renders");
                 bytes += out.len();
+            }
+            "code" => {
+                // Corpus (c), 64 KiB of brace-heavy code, 16 times per pass:
+                // the case where a `{` rarely starts a placeholder.
+                for _ in 0..16 {
+                    out.clear();
+                    renderer
+                        .render_into("c.rs", black_box(&code), &mut out)
+                        .expect("renders");
+                    bytes += out.len();
+                }
             }
             "render" => {
                 bytes += renderer
@@ -76,6 +90,7 @@ fn align(renderer: &Renderer, input: &[u8]) {
         backing[start..start + input.len()].copy_from_slice(input);
         let src = &backing[start..start + input.len()];
         let (mut copy, mut render) = (Vec::new(), Vec::new());
+        let (mut copy_fresh, mut render_fresh) = (Vec::new(), Vec::new());
         for _ in 0..201 {
             let t = Instant::now();
             out.clear();
@@ -89,15 +104,26 @@ fn align(renderer: &Renderer, input: &[u8]) {
                 .expect("renders");
             black_box(&out);
             render.push(t.elapsed());
+            // The same work into a fresh allocation each time: what
+            // `render` (which returns an owned `Vec`) does.
+            let t = Instant::now();
+            black_box(black_box(src).to_vec());
+            copy_fresh.push(t.elapsed());
+            let t = Instant::now();
+            black_box(renderer.render("b.md", black_box(src)).expect("renders"));
+            render_fresh.push(t.elapsed());
         }
         let med = |v: &mut Vec<Duration>| {
             v.sort();
             v[v.len() / 2]
         };
         let (c, r) = (med(&mut copy), med(&mut render));
+        let (cf, rf) = (med(&mut copy_fresh), med(&mut render_fresh));
         println!(
-            "input {shift:>4} B past the output's page offset: memcpy {c:?}, render_into {r:?}, ratio {:.2}",
-            c.as_secs_f64() / r.as_secs_f64()
+            "input {shift:>4} B past the output's page offset: warm buffer: memcpy {c:?}, \
+             render_into {r:?}, ratio {:.2}; fresh Vec: to_vec {cf:?}, render {rf:?}, ratio {:.2}",
+            c.as_secs_f64() / r.as_secs_f64(),
+            cf.as_secs_f64() / rf.as_secs_f64()
         );
     }
 }
