@@ -323,10 +323,17 @@ pub struct TemplateCreateArgs {
     /// `NAME=DEFAULT`. Repeatable.
     #[arg(long = "var", value_name = "NAME[=DEFAULT]")]
     pub vars: Vec<String>,
-    /// The collection it is built from. Without `--artifact`, every member
-    /// becomes an optional entity.
+    /// The collection it is made from. Without `--artifact` the template
+    /// follows it: its entities are the collection's members at each deploy
+    /// (all optional), so members added or removed later are deployed or
+    /// left out. With `--artifact`, the artifacts given, recorded as a
+    /// snapshot of the collection.
     #[arg(long, value_name = "NAME")]
     pub collection: Option<String>,
+    /// Save the collection's members as they are now, a fixed list, instead
+    /// of following it.
+    #[arg(long, requires = "collection")]
+    pub snapshot: bool,
     /// What it is for.
     #[arg(long, default_value = "")]
     pub description: String,

@@ -277,6 +277,16 @@ fn catalogue(e: &store::Error) -> (&'static str, Map<String, Value>) {
         store::Error::InUse { templates, .. } => {
             ("in_use", details([("templates", json!(templates))]))
         }
+        store::Error::Followed {
+            collection,
+            templates,
+        } => (
+            "in_use",
+            details([
+                ("collection", json!(collection)),
+                ("templates", json!(templates)),
+            ]),
+        ),
         store::Error::Invalid { what, value, .. } => (
             "invalid",
             details([("what", json!(what)), ("value", json!(value))]),

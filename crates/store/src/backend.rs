@@ -153,12 +153,14 @@ impl Backend {
                 include_str!("migrations/sqlite/0002_version_history.sql"),
                 include_str!("migrations/sqlite/0003_collection_metadata.sql"),
                 include_str!("migrations/sqlite/0004_settings.sql"),
+                include_str!("migrations/sqlite/0005_following_templates.sql"),
             ],
             Backend::Postgres => &[
                 include_str!("migrations/postgres/0001_catalogue.sql"),
                 include_str!("migrations/postgres/0002_version_history.sql"),
                 include_str!("migrations/postgres/0003_collection_metadata.sql"),
                 include_str!("migrations/postgres/0004_settings.sql"),
+                include_str!("migrations/postgres/0005_following_templates.sql"),
             ],
         }
     }

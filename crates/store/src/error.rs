@@ -77,6 +77,19 @@ pub enum Error {
         /// The templates that use it.
         templates: Vec<String>,
     },
+    /// A collection is followed by templates (their entities are its
+    /// members) and cannot be deleted.
+    #[error(
+        "collection `{collection}` is followed by template(s) {}; delete them, or save them \
+         as snapshots of its members, first",
+        .templates.join(", ")
+    )]
+    Followed {
+        /// The collection that was to be deleted.
+        collection: String,
+        /// The templates that follow it.
+        templates: Vec<String>,
+    },
     /// A stored blob does not match its hash.
     #[error(
         "file `{path}` of artifact `{artifact}` is corrupt: its content does not match hash {hash}; \
@@ -317,6 +330,10 @@ mod tests {
             Error::InUse {
                 artifact: "skill:x".into(),
                 templates: vec!["a".into(), "b".into()],
+            },
+            Error::Followed {
+                collection: "myapp".into(),
+                templates: vec!["web".into()],
             },
             Error::Corrupt {
                 artifact: "skill:x".into(),

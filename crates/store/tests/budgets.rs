@@ -181,6 +181,22 @@ fn load_template(catalog: &Catalog, backend: &str) {
         catalog.file_content("not hex", "skill:x", "SKILL.md"),
         Err(stencil_store::Error::Corrupt { .. })
     ));
+
+    // A template following a collection of 1, 50 or 500 members: the same.
+    let mut costs = Vec::new();
+    for size in [1usize, 50, 500] {
+        let name = format!("f{size}");
+        catalog.create_collection(&name, "").unwrap();
+        catalog.add_to_collection(&name, &keys[..size]).unwrap();
+        catalog
+            .create_template(&TemplateSpec::new(&name).follows(&name))
+            .unwrap();
+        let (t, n) = cost(catalog, || catalog.load_template(&name).unwrap());
+        assert_eq!(t.entities.len(), size);
+        assert!(t.entities.iter().all(|e| e.files.len() == 1));
+        costs.push(n);
+    }
+    assert_budget(&format!("{backend}: load_template (following)"), &costs, 3);
 }
 
 #[test]

@@ -114,7 +114,7 @@ fn reopening_is_idempotent_and_keeps_the_data() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     // The current schema (0004: settings), not re-migrated.
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
 }
 
 #[test]
@@ -252,5 +252,5 @@ fn a_version_1_catalogue_migrates_to_version_history_keeping_its_versions() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     // Through 2 (version history) to the newest (4: settings).
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
 }

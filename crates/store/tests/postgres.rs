@@ -275,12 +275,15 @@ fn a_schema_2_database_is_migrated_to_collection_metadata() {
         return;
     };
     drop(builder(&schema).open_postgres(&target).unwrap());
-    // Back to what schema 2 was: no metadata columns, no settings table.
+    // Back to what schema 2 was: no metadata columns, no settings table,
+    // no following templates.
     admin
         .batch_execute(
             "ALTER TABLE collections DROP COLUMN version, DROP COLUMN author, \
              DROP COLUMN license, DROP COLUMN homepage;
              DROP TABLE settings;
+             DROP INDEX templates_by_collection;
+             ALTER TABLE templates DROP COLUMN follows_collection;
              UPDATE stencil_schema SET version = 2;
              INSERT INTO collections (name, description, created_at) VALUES ('old', 'kept', 0);",
         )
@@ -300,7 +303,7 @@ fn a_schema_2_database_is_migrated_to_collection_metadata() {
         .query_one("SELECT version FROM stencil_schema", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 4); // the newest schema (4: settings)
+    assert_eq!(version, 5); // the newest schema (5: following templates)
     drop(c);
     drop_schema(admin, &schema);
 }

@@ -45,7 +45,21 @@ pub fn artifact(ctx: &Context, key: &str) -> Result<Output> {
 /// `stencil collection delete NAME`.
 pub fn collection(catalog: &Catalog, name: &str) -> Result<Output> {
     let artifacts = catalog.collection_artifact_count(name)?;
-    catalog.delete_collection(name)?;
+    catalog.delete_collection(name).map_err(|e| match e {
+        StoreError::Followed { ref templates, .. } => {
+            let first = templates.first().map(String::as_str).unwrap_or("NAME");
+            Explained::store(
+                format!(
+                    "{e} (delete a template with `stencil template delete {first}`, or keep \
+                     its entities as they are with `stencil template create {first} \
+                     --collection {name} --snapshot --replace`, giving its --var and \
+                     --description again)"
+                ),
+                e,
+            )
+        }
+        e => anyhow::Error::new(e),
+    })?;
     Ok(Output::new(
         serde_json::json!({ "collection": name, "deleted": true, "artifact_count": artifacts }),
         format!(

@@ -57,10 +57,17 @@ pub fn collection_members(catalog: &Catalog, name: &str) -> Result<Vec<ArtifactK
 
 fn create(catalog: &Catalog, args: &TemplateCreateArgs) -> Result<Output> {
     let mut spec = TemplateSpec::new(&args.name).description(&args.description);
+    // Members now: what a snapshot saves, and what a following template
+    // starts with (shown in the summary).
+    let mut members = Vec::new();
     if let Some(c) = &args.collection {
         // Checks the collection exists (NotFound names it).
         catalog.collection(c)?;
-        spec = spec.collection(c);
+        spec = if args.artifacts.is_empty() && !args.snapshot {
+            spec.follows(c)
+        } else {
+            spec.collection(c)
+        };
     }
     if args.artifacts.is_empty() {
         let Some(c) = &args.collection else {
@@ -68,12 +75,14 @@ fn create(catalog: &Catalog, args: &TemplateCreateArgs) -> Result<Output> {
                 "a template needs entities: give --artifact TYPE:NAME (repeatable) or --collection NAME"
             );
         };
-        let members = collection_members(catalog, c)?;
+        members = collection_members(catalog, c)?;
         if members.is_empty() {
             bail!("collection `{c}` is empty; add artifacts to it or give --artifact TYPE:NAME");
         }
-        for key in members {
-            spec = spec.entity(key, false);
+        if !spec.follows_collection {
+            for key in &members {
+                spec = spec.entity(key.clone(), false);
+            }
         }
     }
     for a in &args.artifacts {
@@ -101,25 +110,86 @@ fn create(catalog: &Catalog, args: &TemplateCreateArgs) -> Result<Output> {
         ),
         e => anyhow::Error::new(e).context(format!("cannot create template `{}`", args.name)),
     })?;
-    let required = spec.entities.iter().filter(|e| e.required).count();
+    let entities: Vec<(String, bool)> = if spec.follows_collection {
+        members.iter().map(|k| (k.to_string(), false)).collect()
+    } else {
+        spec.entities
+            .iter()
+            .map(|e| (e.artifact.to_string(), e.required))
+            .collect()
+    };
+    let required = entities.iter().filter(|(_, r)| *r).count();
+    let entity_summary = format!(
+        "{} ({} required)",
+        count(entities.len(), "entity"),
+        required
+    );
+    let source = Source::of(spec.collection.as_deref(), spec.follows_collection);
     let human = format!(
-        "{} template `{}`: {} ({} required), {}\nDeploy it: stencil deploy {} DIR --var PROJECT_NAME=NAME",
+        "{} template `{}`{}: {}{}, {}\nDeploy it: stencil deploy {} DIR --var PROJECT_NAME=NAME",
         if replaced { "replaced" } else { "created" },
         spec.name,
-        count(spec.entities.len(), "entity"),
-        required,
+        source
+            .label()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default(),
+        if spec.follows_collection { "now " } else { "" },
+        entity_summary,
         count(spec.variables.len(), "declared variable"),
         spec.name
     );
     let json = serde_json::json!({
         "name": spec.name,
         "replaced": replaced,
-        "entities": spec.entities.iter().map(|e| serde_json::json!({
-            "key": e.artifact.to_string(), "required": e.required,
+        "collection": spec.collection,
+        "follows_collection": spec.follows_collection,
+        "entities": entities.iter().map(|(key, required)| serde_json::json!({
+            "key": key, "required": required,
         })).collect::<Vec<_>>(),
         "variables": spec.variables.iter().map(var_json).collect::<Vec<_>>(),
     });
     Ok(Output::new(json, human))
+}
+
+/// Where a template's entities come from, as `template show|list|create`
+/// say it.
+enum Source<'a> {
+    /// Its own list, no collection.
+    Fixed,
+    /// Its own list, saved from (or with) a collection.
+    Snapshot(&'a str),
+    /// The collection's members at each load.
+    Follows(&'a str),
+}
+
+impl<'a> Source<'a> {
+    fn of(collection: Option<&'a str>, follows: bool) -> Self {
+        match collection {
+            None => Source::Fixed,
+            Some(c) if follows => Source::Follows(c),
+            Some(c) => Source::Snapshot(c),
+        }
+    }
+
+    /// `follows collection C` / `snapshot of collection C`; none for a
+    /// plain list.
+    fn label(&self) -> Option<String> {
+        match self {
+            Source::Fixed => None,
+            Source::Snapshot(c) => Some(format!("snapshot of collection {c}")),
+            Source::Follows(c) => Some(format!("follows collection {c}")),
+        }
+    }
+
+    /// What `template show` heads the entity list with.
+    fn entities_heading(&self) -> String {
+        match self {
+            Source::Fixed | Source::Snapshot(_) => "entities, in deploy order:".to_string(),
+            Source::Follows(c) => {
+                format!("entities, in deploy order (the members of collection {c} now):")
+            }
+        }
+    }
 }
 
 fn var_json(v: &VariableDecl) -> VarJson {
@@ -144,6 +214,7 @@ struct SummaryJson {
     name: String,
     description: String,
     collection: Option<String>,
+    follows_collection: bool,
     entity_count: u64,
 }
 
@@ -155,6 +226,7 @@ fn list(catalog: &Catalog) -> Result<Output> {
             name: t.name,
             description: t.description,
             collection: t.collection,
+            follows_collection: t.follows_collection,
             entity_count: t.entity_count,
         })
         .collect();
@@ -170,9 +242,9 @@ fn list(catalog: &Catalog) -> Result<Output> {
             [
                 t.name.clone(),
                 count(t.entity_count as usize, "entity"),
-                t.collection
-                    .as_ref()
-                    .map(|c| format!("(from collection {c})"))
+                Source::of(t.collection.as_deref(), t.follows_collection)
+                    .label()
+                    .map(|l| format!("({l})"))
                     .unwrap_or_default(),
                 t.description.clone(),
             ]
@@ -187,6 +259,7 @@ struct ShowJson {
     name: String,
     description: String,
     collection: Option<String>,
+    follows_collection: bool,
     variables: Vec<ShowVarJson>,
     entities: Vec<EntityJson>,
 }
@@ -233,6 +306,7 @@ fn show(catalog: &Catalog, name: &str) -> Result<Output> {
         name: t.name.clone(),
         description: t.description.clone(),
         collection: t.collection.clone(),
+        follows_collection: t.follows_collection,
         variables,
         entities: t
             .entities
@@ -245,11 +319,12 @@ fn show(catalog: &Catalog, name: &str) -> Result<Output> {
             })
             .collect(),
     };
+    let source = Source::of(json.collection.as_deref(), json.follows_collection);
     let mut human = format!("template `{}`", json.name);
-    if let Some(c) = &json.collection {
-        human += &format!(" (from collection {c})");
-    }
-    human += "\n";
+    human += &format!(
+        " ({})\n",
+        source.label().as_deref().unwrap_or("a fixed list")
+    );
     if !json.description.is_empty() {
         human += &format!("  {}\n", json.description);
     }
@@ -282,7 +357,8 @@ fn show(catalog: &Catalog, name: &str) -> Result<Output> {
     human +=
         "variables (deploy needs a value for each required or needed one: --var NAME=VALUE):\n";
     human += &columns(&rows, "  ");
-    human += "entities, in deploy order:\n";
+    human += &source.entities_heading();
+    human += "\n";
     for (n, e) in json.entities.iter().enumerate() {
         human += &format!(
             "  {}. {}{}\n",

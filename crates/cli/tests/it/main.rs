@@ -13,6 +13,7 @@ mod commands;
 #[cfg(unix)]
 mod export_tree;
 mod failures;
+mod following;
 mod json_errors;
 mod lifecycle;
 mod new_user;

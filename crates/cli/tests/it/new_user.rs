@@ -212,7 +212,7 @@ fn template_list_columns_line_up() -> TestResult {
         run.stdout
     );
     // The description column starts after the widest collection cell.
-    let collection = "(from collection all)";
+    let collection = "(follows collection all)";
     assert_eq!(
         column(lines[0], "one rule"),
         column(lines[1], collection).map(|c| c + collection.len() + 2),

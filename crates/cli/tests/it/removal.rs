@@ -24,8 +24,20 @@ fn template_delete_removes_the_template_and_keeps_its_artifacts() -> TestResult 
 #[test]
 fn artifact_remove_is_refused_while_a_template_uses_it() -> TestResult {
     let env = Env::new();
-    env.small_tree();
-    env.import_as_template_svc()?;
+    let src = env.small_tree();
+    env.run(&["import", src.to_str().ok_or("path")?, "--collection", "all"])
+        .ok();
+    // A snapshot lists its artifacts (a template following `all` would
+    // not hold `command:ship` back: tests/it/following.rs).
+    env.run(&[
+        "template",
+        "create",
+        "svc",
+        "--collection",
+        "all",
+        "--snapshot",
+    ])
+    .ok();
     env.run(&["artifact", "remove", "command:ship"])
         .fails_with(&[
             "artifact `command:ship` is used by template(s) svc",
@@ -70,10 +82,12 @@ fn collections_are_renamed_and_deleted_by_name() -> TestResult {
     );
     let show = env.run(&["template", "show", "svc"]).ok();
     assert!(
-        show.stdout.contains("(from collection everything)"),
+        show.stdout.contains("(follows collection everything)"),
         "{}",
         show.stdout
     );
+    // `svc` follows it (tests/it/following.rs): deleted first.
+    env.run(&["template", "delete", "svc"]).ok();
     let run = env.run(&["collection", "delete", "everything"]).ok();
     assert_eq!(
         run.stdout.trim(),

@@ -83,10 +83,18 @@ impl Catalog {
     }
 
     /// Deletes a collection with its memberships and groups (the artifacts
-    /// stay; templates built from it keep their entities).
+    /// stay; templates saved from it keep their entities). Refused with
+    /// [`Error::Followed`] while a template follows it.
     pub fn delete_collection(&self, name: &str) -> Result<()> {
         self.write(|c| {
             let id = self.collection_id(c, name)?;
+            let templates = self.templates_following(c, id)?;
+            if !templates.is_empty() {
+                return Err(Error::Followed {
+                    collection: name.to_string(),
+                    templates,
+                });
+            }
             c.execute(
                 &self.q.collections.delete,
                 args![id],

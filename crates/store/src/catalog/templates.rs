@@ -12,7 +12,7 @@ use crate::model::{
     validate_name, validate_variable,
 };
 use crate::param::args;
-use crate::queries::ENTITY_FILES;
+use crate::queries::{ENTITY_FILES, MEMBER_FILES};
 
 impl Catalog {
     /// Creates a template with its entities (in deploy order) and declared
@@ -21,8 +21,8 @@ impl Catalog {
         self.save_template(spec, false)
     }
 
-    /// Replaces an existing template's description, collection, entities
-    /// and variables.
+    /// Replaces an existing template's description, collection (followed
+    /// or not), entities and variables.
     pub fn update_template(&self, spec: &TemplateSpec) -> Result<()> {
         self.save_template(spec, true)
     }
@@ -64,7 +64,14 @@ impl Catalog {
             (None, _) => c
                 .insert_id(
                     &q.templates.insert,
-                    args![&spec.name, &spec.description, collection, now, now],
+                    args![
+                        &spec.name,
+                        &spec.description,
+                        collection,
+                        spec.follows_collection,
+                        now,
+                        now
+                    ],
                     "creating a template",
                 )?
                 .ok_or_else(|| Error::AlreadyExists {
@@ -74,7 +81,13 @@ impl Catalog {
             (Some(id), _) => {
                 c.execute(
                     &q.templates.update,
-                    args![&spec.description, collection, now, id],
+                    args![
+                        &spec.description,
+                        collection,
+                        spec.follows_collection,
+                        now,
+                        id
+                    ],
                     "updating a template",
                 )?;
                 for sql in [&q.templates.entities_delete, &q.templates.variables_delete] {
@@ -119,6 +132,18 @@ impl Catalog {
         })
     }
 
+    /// The templates that follow a collection, by name (those
+    /// [`delete_collection`](Self::delete_collection) refuses to leave
+    /// without one).
+    pub(crate) fn templates_following(&self, c: &Conn<'_>, collection: i64) -> Result<Vec<String>> {
+        c.query_vec(
+            &self.q.templates.following,
+            args![collection],
+            "checking templates that follow a collection",
+            |r| r.get(0),
+        )
+    }
+
     /// All templates by name, with their entity counts. One statement.
     pub fn list_templates(&self) -> Result<Vec<TemplateSummary>> {
         self.with_conn(|c| {
@@ -127,7 +152,8 @@ impl Catalog {
                     name: r.get(0)?,
                     description: r.get(1)?,
                     collection: r.get(2)?,
-                    entity_count: count(r.get(3)?),
+                    follows_collection: r.get(3)?,
+                    entity_count: count(r.get(4)?),
                 })
             })
         })
@@ -136,7 +162,8 @@ impl Catalog {
     /// A template with its declared variables and its entities in deploy
     /// order, each with its artifact's files and verified contents: everything
     /// a deploy needs. **2 statements** (budget 3): the template with its
-    /// variables, then entities with files and blobs.
+    /// variables, then entities with files and blobs — the template's own,
+    /// or its collection's members when it follows one.
     pub fn load_template(&self, name: &str) -> Result<Template> {
         self.load(name, false)
     }
@@ -154,64 +181,76 @@ impl Catalog {
     fn load(&self, name: &str, outline: bool) -> Result<Template> {
         self.read(|c| {
             let ctx = "loading a template";
-            let mut head: Option<(i64, Template)> = None;
+            // id, the followed collection's id (if followed), the template.
+            let mut head: Option<(i64, Option<i64>, Template)> = None;
             c.query(&self.q.templates.head, args![name], ctx, |r| {
                 if head.is_none() {
+                    let follows: bool = r.get(4)?;
+                    let collection_id: Option<i64> = r.get(5)?;
+                    let followed = collection_id.filter(|_| follows);
                     head = Some((
                         r.get(0)?,
+                        followed,
                         Template {
                             name: r.get(1)?,
                             description: r.get(2)?,
                             collection: r.get(3)?,
+                            follows_collection: followed.is_some(),
                             variables: Vec::new(),
                             entities: Vec::new(),
                         },
                     ));
                 }
-                let var: Option<String> = r.get(4)?;
-                if let (Some(var), Some((_, t))) = (var, head.as_mut()) {
+                let var: Option<String> = r.get(6)?;
+                if let (Some(var), Some((_, _, t))) = (var, head.as_mut()) {
                     t.variables.push(VariableDecl {
                         name: var,
-                        required: r.get(5)?,
-                        default: r.get(6)?,
-                        description: r.get(7)?,
+                        required: r.get(7)?,
+                        default: r.get(8)?,
+                        description: r.get(9)?,
                     });
                 }
                 Ok(true)
             })?;
-            let Some((id, mut template)) = head else {
+            let Some((id, followed, mut template)) = head else {
                 return Err(Error::not_found(ObjectKind::Template, name));
             };
 
             let mut failure: Option<Error> = None;
-            let entities = if outline {
-                &self.q.templates.entities_outline
-            } else {
-                &self.q.templates.entities
+            // A following template's members are numbered in listing order
+            // and all optional, as a snapshot of them is saved.
+            let q = &self.q.templates;
+            let (sql, key, files_at) = match (followed, outline) {
+                (Some(collection), false) => (&q.members, collection, MEMBER_FILES),
+                (Some(collection), true) => (&q.members_outline, collection, MEMBER_FILES),
+                (None, false) => (&q.entities, id, ENTITY_FILES),
+                (None, true) => (&q.entities_outline, id, ENTITY_FILES),
             };
-            c.query(entities, args![id], ctx, |r| {
-                let order: i64 = r.get(0)?;
-                let order = u32::try_from(order).unwrap_or(u32::MAX);
-                let same = template
-                    .entities
-                    .last()
-                    .is_some_and(|e| e.deploy_order == order);
-                if !same {
-                    let kind: String = r.get(2)?;
-                    let aname: String = r.get(3)?;
+            let mut last: Option<i64> = None;
+            c.query(sql, args![key], ctx, |r| {
+                // Deploy order, or the artifact id: one value per entity.
+                let group: i64 = r.get(0)?;
+                if last != Some(group) {
+                    last = Some(group);
+                    let (deploy_order, required, at) = match followed {
+                        Some(_) => (template.entities.len() as i64, false, 1),
+                        None => (group, r.get(1)?, 2),
+                    };
+                    let kind: String = r.get(at)?;
+                    let aname: String = r.get(at + 1)?;
                     template.entities.push(TemplateEntity {
-                        deploy_order: order,
-                        required: r.get(1)?,
+                        deploy_order: u32::try_from(deploy_order).unwrap_or(u32::MAX),
+                        required,
                         artifact: ArtifactKey::new(kind, aname)?,
-                        description: r.get(4)?,
+                        description: r.get(at + 2)?,
                         files: Vec::new(),
                     });
                 }
                 match template.entities.last_mut() {
-                    Some(entity) if outline => read_outline_row(r, ENTITY_FILES, &mut entity.files),
+                    Some(entity) if outline => read_outline_row(r, files_at, &mut entity.files),
                     Some(entity) => read_file_row(
                         r,
-                        ENTITY_FILES,
+                        files_at,
                         || entity.artifact.to_string(),
                         &mut entity.files,
                         &mut failure,
@@ -228,9 +267,28 @@ impl Catalog {
 }
 
 /// A template's own rules, checked before any transaction starts: a valid
-/// name, no entity twice, valid variable names declared once.
+/// name, a following template naming its collection and no entities, no
+/// entity twice, valid variable names declared once.
 pub(super) fn validate_template(spec: &TemplateSpec) -> Result<()> {
     validate_name("template name", &spec.name)?;
+    if spec.follows_collection {
+        if spec.collection.is_none() {
+            return Err(Error::invalid(
+                "template",
+                &spec.name,
+                "it follows a collection but names none".to_string(),
+            ));
+        }
+        if !spec.entities.is_empty() {
+            return Err(Error::invalid(
+                "template",
+                &spec.name,
+                "a template following a collection takes its entities from it; \
+                 give no entities (or save a snapshot instead)"
+                    .to_string(),
+            ));
+        }
+    }
     let mut seen = BTreeSet::new();
     for e in &spec.entities {
         if !seen.insert(&e.artifact) {

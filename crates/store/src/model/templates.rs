@@ -77,6 +77,13 @@ pub struct TemplateSpec {
     pub description: String,
     /// The collection the template was built from, if any.
     pub collection: Option<String>,
+    /// The template follows [`collection`](Self::collection): its entities
+    /// are the collection's members at each load (by name, all optional),
+    /// so members added or removed later are deployed or left out at the
+    /// next deploy; [`entities`](Self::entities) must then be empty. When
+    /// false the template keeps the entities it was saved with (a snapshot,
+    /// if they were the collection's members).
+    pub follows_collection: bool,
     /// Artifacts in deploy order.
     pub entities: Vec<EntitySpec>,
     /// Declared variables, in display order.
@@ -90,6 +97,7 @@ impl TemplateSpec {
             name: name.into(),
             description: String::new(),
             collection: None,
+            follows_collection: false,
             entities: Vec::new(),
             variables: Vec::new(),
         }
@@ -101,9 +109,28 @@ impl TemplateSpec {
         self
     }
 
-    /// Links the template to a collection.
+    /// Links the template to a collection; its entities are still the ones
+    /// given with [`entity`](Self::entity).
     pub fn collection(mut self, name: impl Into<String>) -> Self {
         self.collection = Some(name.into());
+        self.follows_collection = false;
+        self
+    }
+
+    /// Makes the template follow a collection: its entities are the
+    /// collection's members whenever it is loaded (give no
+    /// [`entity`](Self::entity)).
+    ///
+    /// ```
+    /// use stencil_store::TemplateSpec;
+    ///
+    /// let spec = TemplateSpec::new("web").follows("myapp");
+    /// assert_eq!(spec.collection.as_deref(), Some("myapp"));
+    /// assert!(spec.follows_collection && spec.entities.is_empty());
+    /// ```
+    pub fn follows(mut self, collection: impl Into<String>) -> Self {
+        self.collection = Some(collection.into());
+        self.follows_collection = true;
         self
     }
 
@@ -147,6 +174,9 @@ pub struct Template {
     pub description: String,
     /// Linked collection, if any (and still existing).
     pub collection: Option<String>,
+    /// The entities are the members of [`collection`](Self::collection)
+    /// as of this load (see [`TemplateSpec::follows_collection`]).
+    pub follows_collection: bool,
     /// Declared variables, in declaration order.
     pub variables: Vec<VariableDecl>,
     /// Entities in deploy order.
@@ -163,6 +193,9 @@ pub struct TemplateSummary {
     pub description: String,
     /// Linked collection.
     pub collection: Option<String>,
+    /// The template follows its collection (its entity count is the
+    /// collection's member count).
+    pub follows_collection: bool,
     /// Number of entities.
     pub entity_count: u64,
 }

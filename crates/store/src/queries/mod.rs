@@ -31,7 +31,7 @@ pub(crate) use listing::{
     inline_limit, page_params, page_statement, page_with_collections_statement,
 };
 pub(crate) use maintenance::MaintenanceSql;
-pub(crate) use templates::{ENTITY_FILES, TemplateSql};
+pub(crate) use templates::{ENTITY_FILES, MEMBER_FILES, TemplateSql};
 
 use crate::backend::Backend;
 use crate::model::CountMode;

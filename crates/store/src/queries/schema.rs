@@ -104,6 +104,7 @@ pub(crate) enum Templates {
     Name,
     Description,
     CollectionId,
+    FollowsCollection,
     CreatedAt,
     UpdatedAt,
 }

@@ -7,8 +7,8 @@ use super::build::{
     delete_where, insert_into, p, select_where, sub, update_where, with_file_outline, with_files,
 };
 use super::schema::{
-    ArtifactFiles as F, Artifacts as A, Blobs, Collections as C, TemplateEntities as E,
-    TemplateVariables as TV, Templates as T,
+    ArtifactFiles as F, Artifacts as A, Blobs, CollectionMembers as M, Collections as C,
+    TemplateEntities as E, TemplateVariables as TV, Templates as T,
 };
 use crate::backend::Backend;
 
@@ -16,14 +16,17 @@ use crate::backend::Backend;
 /// [`TemplateSql::entities`] start.
 pub(crate) const ENTITY_FILES: usize = 5;
 
+/// Where the file columns of [`TemplateSql::members`] start.
+pub(crate) const MEMBER_FILES: usize = 4;
+
 /// The template statements.
 pub(crate) struct TemplateSql {
     /// name → id
     pub id: String,
-    /// name, description, collection id, created_at, updated_at → the new
-    /// id
+    /// name, description, collection id, follows collection, created_at,
+    /// updated_at → the new id
     pub insert: String,
-    /// description, collection id, updated_at, id
+    /// description, collection id, follows collection, updated_at, id
     pub update: String,
     /// id
     pub delete: String,
@@ -35,8 +38,9 @@ pub(crate) struct TemplateSql {
     pub variables_delete: String,
     /// template id, position, name, required, default, description
     pub variable_insert: String,
-    /// name → id, name, description, collection name, then per declared
-    /// variable (NULL when none): name, required, default, description
+    /// name → id, name, description, collection name, follows collection,
+    /// collection id, then per declared variable (NULL when none): name,
+    /// required, default, description
     pub head: String,
     /// template id → deploy order, required, type, name, description, then
     /// the file columns from [`ENTITY_FILES`]: one row per file, in deploy
@@ -47,7 +51,19 @@ pub(crate) struct TemplateSql {
     pub entities_outline: String,
     /// blob hash → content
     pub blob_content: String,
-    /// → name, description, collection name, entity count (by name)
+    /// collection id → artifact id, type, name, description, then the file
+    /// columns from [`MEMBER_FILES`]: the entities of a template following
+    /// the collection, one row per file, in the artifact listing's name
+    /// order (name, then id: the order a snapshot is saved in) and by path
+    pub members: String,
+    /// [`members`](Self::members) with each blob's size in place of its
+    /// content
+    pub members_outline: String,
+    /// collection id → name of each template following it, by name
+    pub following: String,
+    /// → name, description, collection name, follows collection, entity
+    /// count (a following template's is its collection's member count), by
+    /// name
     pub list: String,
 }
 
@@ -81,6 +97,29 @@ impl TemplateSql {
                     .order_by((F::Table, F::Path), Order::Asc),
                 )
             };
+        let members =
+            |files: fn(&mut sea_query::SelectStatement) -> &mut sea_query::SelectStatement| {
+                b.sql(
+                    files(
+                        Query::select()
+                            .columns([
+                                (A::Table, A::Id),
+                                (A::Table, A::Type),
+                                (A::Table, A::Name),
+                                (A::Table, A::Description),
+                            ])
+                            .from(M::Table)
+                            .inner_join(
+                                A::Table,
+                                Expr::col((A::Table, A::Id)).equals((M::Table, M::ArtifactId)),
+                            ),
+                    )
+                    .and_where(Expr::col((M::Table, M::CollectionId)).eq(p()))
+                    .order_by((A::Table, A::Name), Order::Asc)
+                    .order_by((A::Table, A::Id), Order::Asc)
+                    .order_by((F::Table, F::Path), Order::Asc),
+                )
+            };
         TemplateSql {
             id: select_where(b, T::Table, T::Id, Expr::col(T::Name).eq(p())),
             insert: {
@@ -90,6 +129,7 @@ impl TemplateSql {
                         T::Name,
                         T::Description,
                         T::CollectionId,
+                        T::FollowsCollection,
                         T::CreatedAt,
                         T::UpdatedAt,
                     ],
@@ -101,7 +141,12 @@ impl TemplateSql {
             update: update_where(
                 b,
                 T::Table,
-                &[T::Description, T::CollectionId, T::UpdatedAt],
+                &[
+                    T::Description,
+                    T::CollectionId,
+                    T::FollowsCollection,
+                    T::UpdatedAt,
+                ],
                 T::Id,
             ),
             delete: delete_where(b, T::Table, &[T::Id]),
@@ -133,6 +178,10 @@ impl TemplateSql {
                 ])
                 .column((C::Table, C::Name))
                 .columns([
+                    (T::Table, T::FollowsCollection),
+                    (T::Table, T::CollectionId),
+                ])
+                .columns([
                     (TV::Table, TV::Name),
                     (TV::Table, TV::Required),
                     (TV::Table, TV::DefaultValue),
@@ -157,15 +206,38 @@ impl TemplateSql {
                 Blobs::Content,
                 Expr::col(Blobs::Hash).eq(p()),
             ),
+            members: members(with_files),
+            members_outline: members(with_file_outline),
+            following: b.sql(
+                Query::select()
+                    .column(T::Name)
+                    .from(T::Table)
+                    .and_where(Expr::col(T::CollectionId).eq(p()))
+                    .and_where(Expr::col(T::FollowsCollection))
+                    .order_by(T::Name, Order::Asc),
+            ),
             list: {
+                let entity_count = Expr::case(
+                    Expr::col((T::Table, T::FollowsCollection)),
+                    sub(Query::select()
+                        .expr(Func::count(Expr::col(Asterisk)))
+                        .from(M::Table)
+                        .and_where(
+                            Expr::col((M::Table, M::CollectionId))
+                                .equals((T::Table, T::CollectionId)),
+                        )
+                        .to_owned()),
+                )
+                .finally(sub(Query::select()
+                    .expr(Func::count(Expr::col(Asterisk)))
+                    .from(E::Table)
+                    .and_where(Expr::col((E::Table, E::TemplateId)).equals((T::Table, T::Id)))
+                    .to_owned()));
                 let mut q = Query::select();
                 q.columns([(T::Table, T::Name), (T::Table, T::Description)])
                     .column((C::Table, C::Name))
-                    .expr(sub(Query::select()
-                        .expr(Func::count(Expr::col(Asterisk)))
-                        .from(E::Table)
-                        .and_where(Expr::col((E::Table, E::TemplateId)).equals((T::Table, T::Id)))
-                        .to_owned()))
+                    .column((T::Table, T::FollowsCollection))
+                    .expr(entity_count)
                     .from(T::Table);
                 with_collection(&mut q);
                 b.sql(q.order_by((T::Table, T::Name), Order::Asc))

@@ -192,6 +192,17 @@ fn documented(q: &Queries, b: Backend) -> Vec<Documented<'_>> {
         FILES[3],
         FILES[4],
     ];
+    const MEMBERS: [&str; 9] = [
+        "id",
+        "type",
+        "name",
+        "description",
+        FILES[0],
+        FILES[1],
+        FILES[2],
+        FILES[3],
+        FILES[4],
+    ];
     fn d<'q>(sql: &'q str, params: usize, columns: &'static [&'static str]) -> Documented<'q> {
         Documented {
             sql,
@@ -252,8 +263,8 @@ fn documented(q: &Queries, b: Backend) -> Vec<Documented<'_>> {
         d(&c.group_member_insert, 2, NONE),
         d(&c.group_member_delete, 2, NONE),
         d(&t.id, 1, ID),
-        d(&t.insert, 5, id_on_pg),
-        d(&t.update, 4, NONE),
+        d(&t.insert, 6, id_on_pg),
+        d(&t.update, 5, NONE),
         d(&t.delete, 1, NONE),
         d(&t.entities_delete, 1, NONE),
         d(&t.entity_insert, 4, NONE),
@@ -267,6 +278,8 @@ fn documented(q: &Queries, b: Backend) -> Vec<Documented<'_>> {
                 "name",
                 "description",
                 "name",
+                "follows_collection",
+                "collection_id",
                 "name",
                 "required",
                 "default_value",
@@ -274,7 +287,13 @@ fn documented(q: &Queries, b: Backend) -> Vec<Documented<'_>> {
             ],
         ),
         d(&t.entities, 1, &ENTITIES),
-        d(&t.list, 0, &["name", "description", "name", "*"]),
+        d(&t.members, 1, &MEMBERS),
+        d(&t.following, 1, &["name"]),
+        d(
+            &t.list,
+            0,
+            &["name", "description", "name", "follows_collection", "*"],
+        ),
         d(&l.tag_counts, 0, &["name", "*"]),
         d(&l.page_collections, 1, &["artifact_id", "name", "*"]),
         d(&l.page_counts, 1, &["collection_id", "*"]),

@@ -126,6 +126,15 @@ impl Oracle {
         }
     }
 
+    /// Runs statements that return no rows; the database's error as text.
+    pub fn try_execute(&self, sql: &str) -> Result<(), String> {
+        match self {
+            Oracle::Sqlite(c) => c.execute_batch(sql).map_err(|e| e.to_string()),
+            #[cfg(feature = "postgres")]
+            Oracle::Postgres(c) => c.borrow_mut().batch_execute(sql).map_err(|e| e.to_string()),
+        }
+    }
+
     /// Runs statements that return no rows.
     pub fn execute(&self, sql: &str) {
         match self {
