@@ -130,13 +130,31 @@ fn remove_catalogue(path: &Path) {
 fn open(path: &Path, create: bool) -> Result<Catalog> {
     let target = CatalogTarget::from_path(path);
     if target.is_postgres() {
-        return Catalog::open_target(&target)
-            .with_context(|| format!("cannot open the PostgreSQL catalogue {target}"));
+        return open_postgres(&target);
     }
     Catalog::builder()
         .create(create)
         .open(path)
         .with_context(|| format!("cannot open catalogue {}", path.display()))
+}
+
+/// Opens the catalogue in the PostgreSQL database `target` names.
+#[cfg(feature = "postgres")]
+fn open_postgres(target: &CatalogTarget) -> Result<Catalog> {
+    Catalog::open_target(target)
+        .with_context(|| format!("cannot open the PostgreSQL catalogue {target}"))
+}
+
+/// Refuses a PostgreSQL catalogue: this binary was built without the
+/// `postgres` feature (e.g. a macOS cross-build, which cannot link the
+/// PostgreSQL client without Apple's SDK).
+#[cfg(not(feature = "postgres"))]
+fn open_postgres(target: &CatalogTarget) -> Result<Catalog> {
+    bail!(
+        "cannot open the PostgreSQL catalogue {target}: this stencil binary was built \
+         without PostgreSQL support (cargo feature `postgres` of stencil-cli); use a \
+         catalogue file, or a build with the feature"
+    )
 }
 
 /// Opens or creates the catalogue at `path` (a file or a PostgreSQL

@@ -21,6 +21,11 @@ mod new_user;
 // make links), so the plugin tests run on Unix only.
 #[cfg(unix)]
 mod plugins;
+// Without the `postgres` feature the binary refuses PostgreSQL catalogues
+// (no_postgres); with it, it opens them (postgres).
+#[cfg(not(feature = "postgres"))]
+mod no_postgres;
+#[cfg(feature = "postgres")]
 mod postgres;
 // Needs `script` (util-linux) for a terminal: Unix only.
 #[cfg(unix)]
