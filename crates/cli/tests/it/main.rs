@@ -34,6 +34,7 @@ mod real_tree;
 mod registry;
 mod reimport;
 mod removal;
+mod static_http;
 mod strict;
 mod variables;
 // The facade's helpers for the shared plugin fixtures.
