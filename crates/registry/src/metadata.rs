@@ -220,11 +220,22 @@ impl Snapshot {
     }
 
     /// The highest version of `kind:name` that is not yanked.
+    ///
+    /// Entries are sorted by kind, name and version (checked when a
+    /// snapshot is parsed), so a package's versions are one run, newest
+    /// last: two binary searches find it, rather than a scan of every entry
+    /// — `outdated` asks this once per installed package.
     pub fn latest(&self, kind: &str, name: &str) -> Option<&PackageEntry> {
-        self.packages
+        let key = (kind, name);
+        let start = self
+            .packages
+            .partition_point(|e| (e.kind.as_str(), e.name.as_str()) < key);
+        let run =
+            self.packages[start..].partition_point(|e| (e.kind.as_str(), e.name.as_str()) == key);
+        self.packages[start..start + run]
             .iter()
-            .filter(|e| e.kind == kind && e.name == name && !e.yanked)
-            .max_by_key(|e| e.version)
+            .rev()
+            .find(|e| !e.yanked)
     }
 }
 
@@ -276,5 +287,51 @@ fn clone_kind(kind: &ErrorKind) -> ErrorKind {
             reason: reason.clone(),
         },
         other => ErrorKind::Malformed(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn entry(kind: &str, name: &str, version: u64, yanked: bool) -> PackageEntry {
+        PackageEntry {
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            version,
+            description: String::new(),
+            size: 1,
+            unpacked_size: 1,
+            sha256: "0".repeat(64),
+            published: Timestamp::UNIX_EPOCH,
+            yanked,
+        }
+    }
+
+    proptest! {
+        /// `latest` (two binary searches) agrees with a scan of every entry.
+        #[test]
+        fn latest_agrees_with_a_scan_of_every_entry(
+            raw in proptest::collection::btree_map((0u8..3, 0u8..4, 1u64..6), any::<bool>(), 0..40),
+        ) {
+            const KINDS: [&str; 3] = ["command", "skill", "template"];
+            const NAMES: [&str; 4] = ["a", "b", "bb", "c"];
+            let packages = raw
+                .iter()
+                .map(|(&(k, n, v), &y)| entry(KINDS[k as usize], NAMES[n as usize], v, y))
+                .collect();
+            let snapshot = Snapshot::new(1, Timestamp::UNIX_EPOCH, Timestamp::UNIX_EPOCH, 1, packages);
+            for kind in KINDS {
+                for name in NAMES.iter().copied().chain(["", "zz"]) {
+                    let scan = snapshot
+                        .packages
+                        .iter()
+                        .filter(|e| e.kind == kind && e.name == name && !e.yanked)
+                        .max_by_key(|e| e.version);
+                    prop_assert_eq!(snapshot.latest(kind, name), scan);
+                }
+            }
+        }
     }
 }
