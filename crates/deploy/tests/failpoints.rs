@@ -228,7 +228,10 @@ fn a_crash_between_staging_new_subtrees_and_their_renames_is_undone() {
             assert!(deploy(&plan, &options).is_err(), "{label}");
             if action == FailAction::Crash {
                 let staging = root.join(".stencil/deploy-staging");
-                if matches!(step, Step::AfterStaged(_) | Step::AfterJournal) {
+                // Windows places new subtrees file by file (no directory
+                // rename without replacement there yet), so nothing waits in
+                // staging as a tree; the crash must still be undone exactly.
+                if cfg!(unix) && matches!(step, Step::AfterStaged(_) | Step::AfterJournal) {
                     // The subtrees d2, d3 and d4 wait, complete, in staging.
                     for k in 0..3 {
                         assert!(staging.join(format!("tree{k}")).is_dir(), "{label}");
