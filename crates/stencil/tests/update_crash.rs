@@ -137,20 +137,35 @@ fn update_child() {
 /// The child, once it is about to update, and a channel that says when it
 /// starts placing files.
 fn spawn(project: &Path, catalog: &Path) -> (std::process::Child, mpsc::Receiver<Instant>) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "update_child",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("STENCIL_UPDATE_PROJECT", project)
-        .env("STENCIL_UPDATE_CATALOG", catalog)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let command = || {
+        let mut command = Command::new(std::env::current_exe().unwrap());
+        command
+            .args([
+                "--exact",
+                "update_child",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("STENCIL_UPDATE_PROJECT", project)
+            .env("STENCIL_UPDATE_CATALOG", catalog)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        command
+    };
+    // Under Wine, process creation now and then fails with
+    // ERROR_INTERNAL_ERROR (1359) when the machine is loaded; that is the
+    // emulator, not what this test checks, so a failed spawn is retried a
+    // few times before it fails the test.
+    let mut spawned = command().spawn();
+    for _ in 0..3 {
+        if spawned.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        spawned = command().spawn();
+    }
+    let mut child = spawned.unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     loop {
         match lines.next() {
