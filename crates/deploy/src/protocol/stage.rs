@@ -10,7 +10,7 @@ use crate::error::DeployError;
 use crate::options::Step;
 use crate::options::{DeployEvent, DeployOptions};
 use crate::path::STATE_DIR;
-use crate::plan::DeployPlan;
+use crate::plan::{DeployPlan, PlanEntry};
 use crate::sys::{self, Errno, Fs};
 
 #[cfg(feature = "failpoints")]
@@ -90,24 +90,10 @@ pub(super) fn stage_files(
                 break;
             }
             let entry = &entries[index];
-            // A deferred file is read here, so a worker holds one file's
-            // bytes at a time.
-            let ino = entry
-                .contents()
-                .bytes()
-                .and_then(|bytes| {
-                    sys::write_new(
-                        stage,
-                        &index.to_string(),
-                        &bytes,
-                        entry.effective_mode(),
-                        sync,
-                    )
-                })
-                .map_err(|e| {
-                    stop.store(true, Ordering::Relaxed);
-                    DeployError::io("stage a copy of", under(root, entry.path().as_str()), e)
-                })?;
+            let ino = stage_entry(stage, &index.to_string(), entry, sync).map_err(|e| {
+                stop.store(true, Ordering::Relaxed);
+                DeployError::io("stage a copy of", under(root, entry.path().as_str()), e)
+            })?;
             inos.push((k, ino));
             let _n = done.fetch_add(1, Ordering::Relaxed) + 1;
             options.emit(DeployEvent::Staged { done: _n, total });
@@ -179,6 +165,19 @@ fn clear_dir(dir: BorrowedFd<'_>, workers: usize) -> Result<(), Errno> {
             .into_iter()
             .try_for_each(|h| h.join().unwrap_or(Err(Errno::IO)))
     })
+}
+
+/// Writes `entry`'s bytes as the new file `name` in `dir`, for lane and
+/// subtree staging alike. A deferred file is read here, so a staging worker
+/// holds one file's bytes at a time.
+pub(super) fn stage_entry(
+    dir: BorrowedFd<'_>,
+    name: &str,
+    entry: &PlanEntry,
+    sync: bool,
+) -> std::io::Result<u64> {
+    let bytes = entry.contents().bytes()?;
+    sys::write_new(dir, name, &bytes, entry.effective_mode(), sync)
 }
 
 /// Remove the staging directory's contents: lane directories are emptied

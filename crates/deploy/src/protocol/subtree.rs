@@ -33,6 +33,7 @@ use crate::sys::{self, Errno, Fs};
 use super::fail::fire;
 use super::fail::{crashed, io, under};
 use super::preflight::{Action, Preflight};
+use super::stage::stage_entry;
 use super::state::{STAGING, state_path};
 
 /// One new subtree.
@@ -191,21 +192,8 @@ fn stage_tree(
         for &pos in files_in.get(dir.as_str()).map_or(&[][..], Vec::as_slice) {
             let (index, _) = tree.files[pos];
             let entry = &entries[index];
-            // A deferred file is read here, as in lane staging: one file's
-            // bytes at a time per worker.
-            let ino = entry
-                .contents()
-                .bytes()
-                .and_then(|bytes| {
-                    sys::write_new(
-                        fd.as_fd(),
-                        entry.path().file_name(),
-                        &bytes,
-                        entry.effective_mode(),
-                        sync,
-                    )
-                })
-                .map_err(|e| {
+            let ino =
+                stage_entry(fd.as_fd(), entry.path().file_name(), entry, sync).map_err(|e| {
                     DeployError::io("stage a copy of", under(root, entry.path().as_str()), e)
                 })?;
             tree.files[pos].1 = ino;
