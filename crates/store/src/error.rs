@@ -280,7 +280,7 @@ impl fmt::Display for DriverError {
         match &self.0 {
             Driver::Sqlite(e) => fmt::Display::fmt(e, f),
             #[cfg(feature = "postgres")]
-            Driver::Postgres(e) => fmt::Display::fmt(e, f),
+            Driver::Postgres(e) => fmt::Display::fmt(&crate::pg::Shown(e), f),
         }
     }
 }

@@ -43,6 +43,33 @@ pub(crate) struct PgConn {
 /// A connection checked out of the pool for one operation.
 pub(crate) type Session = r2d2::PooledConnection<Manager>;
 
+/// Shows a driver error with what the server said: the driver's own
+/// `Display` of a server error is only "db error", which drops the
+/// message, the SQLSTATE, and any detail or hint.
+pub(crate) struct Shown<'a>(pub(crate) &'a postgres::Error);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(db) = self.0.as_db_error() else {
+            return std::fmt::Display::fmt(self.0, f);
+        };
+        write!(
+            f,
+            "{}: {} (SQLSTATE {})",
+            db.severity(),
+            db.message(),
+            db.code().code()
+        )?;
+        if let Some(detail) = db.detail() {
+            write!(f, "; {detail}")?;
+        }
+        if let Some(hint) = db.hint() {
+            write!(f, "; hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Maps a driver error. A closed connection, an I/O failure or a server
 /// shutting down is [`Error::Unavailable`] (retryable); the rest is
 /// [`Error::Database`].
@@ -55,7 +82,7 @@ pub(crate) fn error(context: &'static str, e: postgres::Error) -> Error {
     if e.is_closed() || io || gone {
         Error::Unavailable {
             context,
-            reason: e.to_string(),
+            reason: Shown(&e).to_string(),
         }
     } else {
         Error::Database {
@@ -335,7 +362,7 @@ impl Pool {
                     "SELECT current_schema(), to_regclass('stencil_schema') IS NOT NULL",
                     &[],
                 )
-                .map_err(|e| fail(format!("cannot inspect the database: {e}")))?;
+                .map_err(|e| fail(format!("cannot inspect the database: {}", Shown(&e))))?;
             let schema: Option<String> = row.get(0);
             if schema.is_none() {
                 return Err(fail(
@@ -349,7 +376,7 @@ impl Pool {
             }
             let row = c
                 .query_one("SELECT version, count_mode FROM stencil_schema", &[])
-                .map_err(|e| fail(format!("cannot read the schema version: {e}")))?;
+                .map_err(|e| fail(format!("cannot read the schema version: {}", Shown(&e))))?;
             let mode = match row.get::<_, &str>(1) {
                 "query" => CountMode::Query,
                 _ => CountMode::Triggers,
@@ -358,10 +385,10 @@ impl Pool {
         };
         let mut tx = client
             .transaction()
-            .map_err(|e| fail(format!("cannot start a transaction: {e}")))?;
+            .map_err(|e| fail(format!("cannot start a transaction: {}", Shown(&e))))?;
         // Two clients opening a new database at once must not both migrate.
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .map_err(|e| fail(format!("cannot take the migration lock: {e}")))?;
+            .map_err(|e| fail(format!("cannot take the migration lock: {}", Shown(&e))))?;
         let (mut version, mut mode) = match state(&mut tx)? {
             Some(s) => s,
             None => {
@@ -371,7 +398,7 @@ impl Pool {
                          WHERE table_schema = current_schema()",
                         &[],
                     )
-                    .map_err(|e| fail(format!("cannot inspect the database: {e}")))?
+                    .map_err(|e| fail(format!("cannot inspect the database: {}", Shown(&e))))?
                     .get(0);
                 if tables > 0 {
                     return Err(fail(
@@ -392,10 +419,19 @@ impl Pool {
         while version < known {
             let target = version + 1;
             let script = scripts[version as usize];
-            tx.batch_execute(script)
-                .map_err(|e| fail(format!("migration to schema version {target} failed: {e}")))?;
+            tx.batch_execute(script).map_err(|e| {
+                fail(format!(
+                    "migration to schema version {target} failed: {}",
+                    Shown(&e)
+                ))
+            })?;
             tx.execute("UPDATE stencil_schema SET version = $1", &[&target])
-                .map_err(|e| fail(format!("cannot record schema version {target}: {e}")))?;
+                .map_err(|e| {
+                    fail(format!(
+                        "cannot record schema version {target}: {}",
+                        Shown(&e)
+                    ))
+                })?;
             version = target;
         }
         if let Some(want) = requested.filter(|&m| m != mode) {
@@ -412,20 +448,20 @@ impl Pool {
                 sql.push_str(&format!("ALTER TABLE {table} {verb} TRIGGER {trigger}; "));
             }
             tx.batch_execute(&sql)
-                .map_err(|e| fail(format!("cannot switch to count mode {text}: {e}")))?;
+                .map_err(|e| fail(format!("cannot switch to count mode {text}: {}", Shown(&e))))?;
             if want == CountMode::Triggers {
                 // Counters were not kept while the triggers were off.
                 for sql in recount {
                     tx.execute(*sql, &[])
-                        .map_err(|e| fail(format!("cannot recount: {e}")))?;
+                        .map_err(|e| fail(format!("cannot recount: {}", Shown(&e))))?;
                 }
             }
             tx.execute("UPDATE stencil_schema SET count_mode = $1", &[&text])
-                .map_err(|e| fail(format!("cannot record count mode {text}: {e}")))?;
+                .map_err(|e| fail(format!("cannot record count mode {text}: {}", Shown(&e))))?;
             mode = want;
         }
         tx.commit()
-            .map_err(|e| fail(format!("cannot commit the migration: {e}")))?;
+            .map_err(|e| fail(format!("cannot commit the migration: {}", Shown(&e))))?;
         Ok(mode)
     }
 }

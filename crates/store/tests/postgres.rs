@@ -60,6 +60,31 @@ fn reopening_is_idempotent_and_a_newer_schema_is_refused() {
     drop_schema(admin, &schema);
 }
 
+/// A failing migration says what the server said, not only "db error".
+#[test]
+fn a_failing_migration_reports_the_servers_message() {
+    let Some((target, mut admin, schema)) = setup("failing migration") else {
+        return;
+    };
+    // A schema that claims version 4 but lacks the tables migration 5 alters.
+    admin
+        .batch_execute(
+            "CREATE TABLE stencil_schema (version BIGINT NOT NULL, \
+             count_mode TEXT NOT NULL DEFAULT 'triggers'); \
+             INSERT INTO stencil_schema (version) VALUES (4)",
+        )
+        .unwrap();
+    let err = builder(&schema).open_postgres(&target).unwrap_err();
+    assert!(matches!(err, Error::Migration { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("schema version 5") && msg.contains(r#"relation "templates" does not exist"#),
+        "{msg}"
+    );
+    assert!(msg.contains("42P01"), "the SQLSTATE is named: {msg}");
+    drop_schema(admin, &schema);
+}
+
 #[test]
 fn a_schema_with_foreign_tables_is_refused_not_migrated() {
     let Some((target, mut admin, schema)) = setup("foreign schema") else {
