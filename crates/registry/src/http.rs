@@ -203,7 +203,8 @@ impl HttpSource {
             200 => {
                 let validators = Validators {
                     etag: header("etag"),
-                    last_modified: header("last-modified"),
+                    last_modified: header("last-modified")
+                        .filter(|m| strong_date(m, header("date").as_deref())),
                 };
                 // A declared length over the cap is refused before reading.
                 if let Some(length) = header("content-length").and_then(|v| v.parse::<u64>().ok())
@@ -229,6 +230,21 @@ impl HttpSource {
                 attempts: 1,
             })),
         }
+    }
+}
+
+/// Whether a `Last-Modified` can validate: only if it is at least a second
+/// before the response's `Date` (RFC 9110, 8.8.2.2). Dates have one-second
+/// resolution, so a file served in the second it was written may change
+/// again within that second and keep its date: sent back, such a date would
+/// get a stale 304 (`python3 -m http.server` validates by this date alone).
+/// A date that does not parse, or a response without `Date`, cannot be
+/// judged and is not used either.
+fn strong_date(last_modified: &str, date: Option<&str>) -> bool {
+    let parse = |v: &str| jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(v);
+    match (parse(last_modified), date.map(parse)) {
+        (Ok(modified), Some(Ok(date))) => date.as_second() - modified.as_second() >= 1,
+        _ => false,
     }
 }
 

@@ -249,6 +249,58 @@ mod revalidation {
         registry.fetch(&http, "command", "lint", None).unwrap();
     }
 
+    /// Bootstraps against a server validating by `Last-Modified` only,
+    /// its `Date` `date_after` seconds after the snapshot's mtime; then
+    /// republishes with the snapshot's mtime unchanged to the second.
+    fn republished_within_the_same_second(date_after: u64) -> (Server, TrustState, Revalidation) {
+        let mut fixture = Fixture::new();
+        let server = Server::serve(fixture.path());
+        server.last_modified_only(date_after);
+        let http = source(&server, 4);
+        let snapshot = fixture.path().join("snapshot.json");
+        let mtime = std::fs::metadata(&snapshot).unwrap().modified().unwrap();
+        let state = Registry::bootstrap("team", &http, &fixture.anchor(), &Limits::DEFAULT, t0())
+            .unwrap()
+            .state();
+        fixture
+            .publisher
+            .publish(&[command("lint", "Lint.\n")], t0())
+            .unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&snapshot)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        let later = t0() + SignedDuration::from_hours(1);
+        let (_, how) = refresh(&http, &state, later, Freshness::FORCE).unwrap();
+        (server, state, how)
+    }
+
+    /// A `Last-Modified` within a second of the response's `Date` is weak
+    /// (RFC 9110, 8.8.2.2): the file may change again within that second
+    /// and keep its date, so it is never sent back as a validator.
+    #[test]
+    fn a_last_modified_as_recent_as_the_response_is_not_trusted_to_revalidate() {
+        let (server, state, how) = republished_within_the_same_second(0);
+        assert_eq!(state.snapshot_validators.last_modified, None);
+        assert_eq!(
+            how,
+            Revalidation::Fetched,
+            "a stale 304 hid the new snapshot"
+        );
+        assert_eq!(server.not_modified(), 0);
+    }
+
+    /// An older `Last-Modified` still revalidates with one request.
+    #[test]
+    fn an_older_last_modified_revalidates_with_a_304() {
+        let (server, state, how) = republished_within_the_same_second(10);
+        assert!(state.snapshot_validators.last_modified.is_some());
+        assert_eq!(how, Revalidation::NotModified);
+        assert_eq!(server.not_modified(), 1);
+    }
+
     #[test]
     fn a_not_modified_snapshot_still_expires() {
         let fixture = Fixture::new();

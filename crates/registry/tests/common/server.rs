@@ -41,6 +41,10 @@ struct State {
     not_modified: u64,
     /// User-Agent of the last request.
     user_agent: Option<String>,
+    /// Validate by `Last-Modified` only, as `python3 -m http.server` does
+    /// (no `ETag`; 304 when `If-Modified-Since` is not before the file's
+    /// mtime, to the second), with `Date` this many seconds after it.
+    last_modified_only: Option<u64>,
 }
 
 pub struct Server {
@@ -108,6 +112,13 @@ impl Server {
 
     pub fn not_modified(&self) -> u64 {
         self.state.lock().unwrap().not_modified
+    }
+
+    /// Switches to `Last-Modified`-only validation (see `State`), the
+    /// response's `Date` `date_after` seconds after the file's mtime: 0 is a
+    /// file written in the second it is served.
+    pub fn last_modified_only(&self, date_after: u64) {
+        self.state.lock().unwrap().last_modified_only = Some(date_after);
     }
 
     pub fn user_agent(&self) -> Option<String> {
@@ -187,11 +198,56 @@ fn connection(
                 thread::sleep(d);
                 serve(&mut out, state, &headers, body.as_deref(), etag)
             }
+            None if last_modified_only(state).is_some() => {
+                serve_by_mtime(&mut out, state, &headers, &file, body.as_deref())
+            }
             None => serve(&mut out, state, &headers, body.as_deref(), etag),
         };
         if !ok {
             return;
         }
+    }
+}
+
+fn last_modified_only(state: &Mutex<State>) -> Option<u64> {
+    state.lock().unwrap().last_modified_only
+}
+
+/// `Last-Modified` validation to the second, as Python's `http.server`.
+fn serve_by_mtime(
+    out: &mut TcpStream,
+    state: &Mutex<State>,
+    headers: &HashMap<String, String>,
+    file: &std::path::Path,
+    body: Option<&[u8]>,
+) -> bool {
+    let (Some(body), Some(date_after)) = (body, last_modified_only(state)) else {
+        return respond(out, 404, &[], b"");
+    };
+    let mtime = std::fs::metadata(file).unwrap().modified().unwrap();
+    let secs = mtime
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let http_date = |secs: i64| {
+        let ts = jiff::Timestamp::from_second(secs).unwrap();
+        jiff::fmt::rfc2822::DateTimePrinter::new()
+            .timestamp_to_rfc9110_string(&ts)
+            .unwrap()
+    };
+    let modified = http_date(secs);
+    let date = http_date(secs + date_after as i64);
+    let since = headers.get("if-modified-since").and_then(|v| {
+        jiff::fmt::rfc2822::DateTimeParser::new()
+            .parse_timestamp(v)
+            .ok()
+    });
+    let headers = [("Last-Modified", modified), ("Date", date)];
+    if since.is_some_and(|s| s.as_second() >= secs) {
+        state.lock().unwrap().not_modified += 1;
+        respond(out, 304, &headers, b"")
+    } else {
+        respond(out, 200, &headers, body)
     }
 }
 
