@@ -271,7 +271,7 @@ fn a_template_saved_before_schema_5_stays_the_snapshot_it_was() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6); // the newest schema (6th script: 0007)
 }
 
 #[test]

@@ -301,7 +301,7 @@ fn a_schema_2_database_is_migrated_to_collection_metadata() {
     };
     drop(builder(&schema).open_postgres(&target).unwrap());
     // Back to what schema 2 was: no metadata columns, no settings table,
-    // no following templates.
+    // no following templates, the listing indexes of 0001.
     admin
         .batch_execute(
             "ALTER TABLE collections DROP COLUMN version, DROP COLUMN author, \
@@ -309,6 +309,9 @@ fn a_schema_2_database_is_migrated_to_collection_metadata() {
              DROP TABLE settings;
              DROP INDEX templates_by_collection;
              ALTER TABLE templates DROP COLUMN follows_collection;
+             DROP INDEX artifacts_type_name_key, artifacts_by_name;
+             ALTER TABLE artifacts ADD CONSTRAINT artifacts_type_name_key UNIQUE (type, name);
+             CREATE INDEX artifacts_by_name ON artifacts (name, id);
              UPDATE stencil_schema SET version = 2;
              INSERT INTO collections (name, description, created_at) VALUES ('old', 'kept', 0);",
         )
@@ -328,7 +331,90 @@ fn a_schema_2_database_is_migrated_to_collection_metadata() {
         .query_one("SELECT version FROM stencil_schema", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 5); // the newest schema (5: following templates)
+    assert_eq!(version, 6); // the newest schema (the 6th script: 0007, listing indexes)
+    drop(c);
+    drop_schema(admin, &schema);
+}
+
+/// A tag filter on PostgreSQL reads the rows' `tag_names` copy through the
+/// listing indexes (migration 0007) instead of probing `artifact_tags`: a
+/// tag matches whole names only (not a prefix, suffix or infix of another
+/// tag, nor two tags joined), combined with types, several tags and the
+/// keyset cursor, and pages by name and by update time agree with the
+/// tag links (the truth the copy is checked against).
+#[test]
+fn tag_filters_match_whole_tag_names_on_every_page() {
+    use stencil_store::{ArtifactQuery, ArtifactSort};
+    let Some((target, mut admin, schema)) = setup("tag filter on the tag_names copy") else {
+        return;
+    };
+    let c = builder(&schema).open_postgres(&target).unwrap();
+    let tags = ["ab", "abc", "xab", "a", "b", "zz"];
+    let mut items = Vec::new();
+    for i in 0..60 {
+        let kind = if i % 3 == 0 { "skill" } else { "agent" };
+        let mut a = artifact(kind, &format!("n{:02}", (i * 37) % 60));
+        for (t, tag) in tags.iter().enumerate() {
+            if (i >> t) & 1 == 1 {
+                a = a.tag(*tag);
+            }
+        }
+        items.push(a);
+    }
+    c.import(items).unwrap();
+    for sort in [ArtifactSort::Name, ArtifactSort::RecentlyUpdated] {
+        for (kinds, wanted) in [
+            (&[][..], &["ab"][..]),
+            (&[], &["a"]),
+            (&[], &["b"]),
+            (&[], &["ab", "b"]),
+            (&["skill"], &["abc"]),
+            (&["skill", "agent"], &["zz", "a"]),
+        ] {
+            let mut expected: Vec<String> = admin
+                .query(
+                    "SELECT a.type || ':' || a.name FROM artifacts a WHERE \
+                     (cardinality($1::text[]) = 0 OR a.type = ANY($1)) AND \
+                     (SELECT count(*) FROM artifact_tags x JOIN tags t ON t.id = x.tag_id \
+                      WHERE x.artifact_id = a.id AND t.name = ANY($2)) = cardinality($2) \
+                     ORDER BY a.name, a.id",
+                    &[&kinds, &wanted],
+                )
+                .unwrap()
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            assert!(!expected.is_empty(), "{kinds:?} {wanted:?}");
+            let mut q = ArtifactQuery::new().sort(sort).limit(4);
+            for k in kinds {
+                q = q.kind(*k);
+            }
+            for t in wanted {
+                q = q.tag(*t);
+            }
+            let mut got = Vec::new();
+            loop {
+                let page = c.list_artifacts(&q).unwrap();
+                for item in &page.items {
+                    for t in wanted {
+                        assert!(item.tags.iter().any(|x| x == t), "{item:?}");
+                    }
+                    got.push(item.key.to_string());
+                }
+                match page.next_cursor {
+                    Some(cursor) => q = q.after(cursor),
+                    None => break,
+                }
+            }
+            if sort == ArtifactSort::RecentlyUpdated {
+                // One import: equal update times, newest id first.
+                got.sort();
+                expected.sort();
+            }
+            assert_eq!(got, expected, "{sort:?} {kinds:?} {wanted:?}");
+        }
+    }
+    assert!(c.verify_counts().unwrap().is_empty());
     drop(c);
     drop_schema(admin, &schema);
 }

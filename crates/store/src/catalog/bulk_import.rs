@@ -82,13 +82,15 @@ const INSERT_FILES: &str = "\
 INSERT INTO artifact_files (artifact_id, path, blob_hash, executable, verbatim) \
 SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::boolean[], $5::boolean[])";
 
-/// The next version of each artifact: 1 for a new one, max + 1 after an
-/// update (every change of content is the next version, issue 17).
+/// The next version of each artifact: 1 for a new one (bound, `u.v`; no
+/// lookup), max + 1 after an update (every change of content is the next
+/// version, issue 17). `COALESCE` runs the subquery only where `u.v` is
+/// NULL.
 const INSERT_VERSIONS: &str = "\
 INSERT INTO artifact_versions (artifact_id, version, digest, created_at) \
-SELECT u.id, COALESCE((SELECT max(v.version) FROM artifact_versions v \
-WHERE v.artifact_id = u.id), 0) + 1, u.g, $3 \
-FROM unnest($1::bigint[], $2::bytea[]) AS u(id, g)";
+SELECT u.id, COALESCE(u.v, COALESCE((SELECT max(v.version) FROM artifact_versions v \
+WHERE v.artifact_id = u.id), 0) + 1), u.g, $4 \
+FROM unnest($1::bigint[], $2::bytea[], $3::bigint[]) AS u(id, g, v)";
 
 const INSERT_TAGS: &str = "\
 INSERT INTO tags (name) SELECT DISTINCT n FROM unnest($1::text[]) AS u(n) \
@@ -403,9 +405,13 @@ fn insert_contents(
     )?;
     let ids: Vec<i64> = changed.iter().map(|&i| plans[i].id).collect();
     let version_digests: Vec<&[u8]> = changed.iter().map(|&i| digests[i]).collect();
+    let known: Vec<Option<i64>> = changed
+        .iter()
+        .map(|&i| (plans[i].outcome == PutOutcome::Created).then_some(1))
+        .collect();
     pg.execute(
         INSERT_VERSIONS,
-        &[&ids, &version_digests, &now],
+        &[&ids, &version_digests, &known, &now],
         "recording artifact versions",
     )?;
     Ok(())

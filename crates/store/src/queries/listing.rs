@@ -4,7 +4,8 @@
 //! rest are fixed.
 
 use sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, SubQueryStatement, Value,
+    Alias, Asterisk, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement,
+    SubQueryStatement, Value,
 };
 
 use super::schema::{ArtifactTags, Artifacts, CollectionMembers, Collections, Tags};
@@ -123,6 +124,19 @@ impl Filter {
             out.push(Expr::col((A::Table, A::Type)).is_in(self.types.iter().map(String::as_str)));
         }
         for tag in &self.tags {
+            if b == Backend::Postgres {
+                // The row's `tag_names` copy (the tags a page shows), read
+                // from the listing indexes (migration 0007): an index-only
+                // scan decides a candidate row without a probe per row into
+                // `artifact_tags` (~3× the index pages, and a table read per
+                // candidate). Like the copy itself, checked by
+                // `verify_counts` and repaired by `recount`.
+                out.push(Expr::cust_with_exprs(
+                    "strpos(chr(31) || $1 || chr(31), chr(31) || $2 || chr(31)) > 0",
+                    [Expr::col((A::Table, A::TagNames)), Expr::val(tag.as_str())],
+                ));
+                continue;
+            }
             // One EXISTS per required tag: a primary-key probe per candidate
             // row, so an ordered scan stops at the page's LIMIT. (An
             // `IN (… GROUP BY … HAVING COUNT(*) = n)` form materialised every
@@ -268,20 +282,46 @@ pub(crate) fn page_with_collections_statement(
         CountMode::Triggers => C::ArtifactCount,
         CountMode::Query => C::Id,
     };
+    let mut rows = page_statement(b, filter, sort, after);
+    // With a tag to match, the subquery selects only the sort keys, so the
+    // listing index answers it alone (an index-only scan, migration 0007),
+    // and the page's rows are read by primary key (`r`). Without one every
+    // candidate is a page row: reading it at once is cheaper.
+    let keys_only = !filter.tags.is_empty();
+    let row = if keys_only {
+        rows.clear_selects().columns([
+            (A::Table, A::Id),
+            match sort {
+                ArtifactSort::Name => (A::Table, A::Name),
+                ArtifactSort::RecentlyUpdated => (A::Table, A::UpdatedAt),
+            },
+        ]);
+        Alias::new("r")
+    } else {
+        page.clone()
+    };
     let mut q = Query::select();
     q.columns([
-        (page.clone(), A::Id),
-        (page.clone(), A::Type),
-        (page.clone(), A::Name),
-        (page.clone(), A::Description),
-        (page.clone(), A::Source),
-        (page.clone(), A::CreatedAt),
-        (page.clone(), A::UpdatedAt),
-        (page.clone(), A::TagNames),
+        (row.clone(), A::Id),
+        (row.clone(), A::Type),
+        (row.clone(), A::Name),
+        (row.clone(), A::Description),
+        (row.clone(), A::Source),
+        (row.clone(), A::CreatedAt),
+        (row.clone(), A::UpdatedAt),
+        (row.clone(), A::TagNames),
     ])
     .columns([(C::Table, C::Name), (C::Table, count)])
-    .from_subquery(page_statement(b, filter, sort, after), page.clone())
-    .left_join(
+    .from_subquery(rows, page.clone());
+    if keys_only {
+        q.join_as(
+            JoinType::InnerJoin,
+            A::Table,
+            row,
+            Expr::col((Alias::new("r"), A::Id)).equals((page.clone(), A::Id)),
+        );
+    }
+    q.left_join(
         M::Table,
         Expr::col((M::Table, M::ArtifactId)).equals((page.clone(), A::Id)),
     )
