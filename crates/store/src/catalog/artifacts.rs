@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::files::{hex32, read_file_row};
+use super::sourced;
 use super::{Catalog, join_tags, now_ms};
 use crate::conn::Conn;
 use crate::error::{Error, ObjectKind, Result};
@@ -16,6 +17,7 @@ use crate::queries::FULL_FILES;
 
 /// An artifact's files hashed and checked, ready to store.
 pub(super) struct Prepared<'a> {
+    pub(super) key: &'a ArtifactKey,
     pub(super) files: Vec<(&'a NewFile, blake3::Hash)>,
     pub(super) digest: blake3::Hash,
     pub(super) tags: BTreeSet<&'a str>,
@@ -32,7 +34,10 @@ pub(super) fn prepare(a: &NewArtifact) -> Result<Prepared<'_>> {
     let mut files: Vec<_> = a
         .files
         .iter()
-        .map(|f| (f, blake3::hash(&f.content)))
+        .map(|f| match &f.sourced {
+            Some(s) => (f, blake3::Hash::from_bytes(s.hash)),
+            None => (f, blake3::hash(&f.content)),
+        })
         .collect();
     files.sort_by(|x, y| x.0.path.cmp(&y.0.path));
     let mut digest = blake3::Hasher::new();
@@ -60,6 +65,7 @@ pub(super) fn prepare(a: &NewArtifact) -> Result<Prepared<'_>> {
         return Err(Error::invalid("source", source, "it contains a NUL byte"));
     }
     Ok(Prepared {
+        key: &a.key,
         files,
         digest: digest.finalize(),
         tags,
@@ -189,11 +195,16 @@ impl Catalog {
             }
             for (f, hash) in &p.files {
                 let hash = &hash.as_bytes()[..];
-                c.execute(
-                    &q.artifacts.blob_insert,
-                    args![hash, f.content.len() as i64, &f.content],
-                    "storing a blob",
-                )?;
+                match &f.sourced {
+                    Some(s) => sourced::store_blob(c, p.key, f, s)?,
+                    None => {
+                        c.execute(
+                            &q.artifacts.blob_insert,
+                            args![hash, f.content.len() as i64, &f.content],
+                            "storing a blob",
+                        )?;
+                    }
+                }
                 c.execute(
                     &q.artifacts.file_insert,
                     args![id, &f.path, hash, f.executable, f.verbatim],
