@@ -103,7 +103,7 @@ pub enum Error {
         /// The hash the content should have.
         hash: String,
     },
-    /// The [`ContentSource`](crate::ContentSource) of a file could not be
+    /// The [`BlobSource`](crate::BlobSource) of a file could not be
     /// read while the file was stored; nothing was stored.
     #[error("cannot read {source_name} for file `{path}` of artifact `{artifact}`: {source}")]
     SourceRead {
@@ -117,7 +117,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// The [`ContentSource`](crate::ContentSource) of a file gave other bytes
+    /// The [`BlobSource`](crate::BlobSource) of a file gave other bytes
     /// than the size and hash it was given with: the file changed after it
     /// was read the first time. Nothing was stored; read it again.
     #[error(

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use common::{PgModes, artifact, catalogs, key};
-use stencil_store::{Catalog, ContentSource, Error, NewArtifact, NewFile, PutOutcome};
+use stencil_store::{BlobSource, Catalog, Error, NewArtifact, NewFile, PutOutcome};
 
 /// Content in memory standing in for a file: it can be changed after it
 /// was hashed, made unreadable, and counts how often it was opened.
@@ -47,7 +47,7 @@ impl Mem {
     }
 }
 
-impl ContentSource for Mem {
+impl BlobSource for Mem {
     fn open(&self) -> io::Result<Box<dyn Read + '_>> {
         self.opened.fetch_add(1, Ordering::SeqCst);
         if self.broken {
@@ -115,6 +115,15 @@ fn sourced_files_are_stored_like_held_ones_on(c: &Catalog) {
     );
     assert!(stored.files[1].executable && stored.files[1].verbatim);
     assert!(stored.files[2].content.is_empty());
+    // The outline: the same artifact, no content read.
+    let outline = c.artifact_outline(&key("skill", "big")).unwrap();
+    assert!(outline.files.iter().all(|f| f.content.is_empty()));
+    let strip = |a: &stencil_store::Artifact| {
+        let mut a = a.clone();
+        a.files.iter_mut().for_each(|f| f.content.clear());
+        a
+    };
+    assert_eq!(outline, strip(&stored));
 
     // The same bytes held: the same artifact, nothing to change.
     let held = NewArtifact::new(key("skill", "big"))

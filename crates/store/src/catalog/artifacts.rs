@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::files::{hex32, read_file_row};
+use super::files::{hex32, read_file_row, read_outline_row};
 use super::sourced;
 use super::{Catalog, join_tags, now_ms};
 use crate::conn::Conn;
@@ -288,11 +288,30 @@ impl Catalog {
     /// An artifact with its files (contents verified against their hashes)
     /// and tags. Two statements.
     pub fn artifact(&self, key: &ArtifactKey) -> Result<Artifact> {
+        self.artifact_with(key, false)
+    }
+
+    /// [`artifact`](Self::artifact) without any file's content: each
+    /// [`ArtifactFile`](crate::ArtifactFile) holds its path, flags and hash,
+    /// and an empty `content` (read it with
+    /// [`file_content`](Self::file_content) when needed). What an import
+    /// reads of an artifact it replaces, so that its memory does not grow
+    /// with the stored files. Two statements.
+    pub fn artifact_outline(&self, key: &ArtifactKey) -> Result<Artifact> {
+        self.artifact_with(key, true)
+    }
+
+    fn artifact_with(&self, key: &ArtifactKey, outline: bool) -> Result<Artifact> {
+        let sql = if outline {
+            &self.q.artifacts.full_outline
+        } else {
+            &self.q.artifacts.full
+        };
         self.read(|c| {
             let mut out: Option<(i64, Artifact)> = None;
             let mut failure: Option<Error> = None;
             c.query(
-                &self.q.artifacts.full,
+                sql,
                 args![key.kind(), key.name()],
                 "reading an artifact",
                 |r| {
@@ -313,6 +332,9 @@ impl Catalog {
                         out = Some((r.get(0)?, a));
                     }
                     match out.as_mut() {
+                        Some((_, artifact)) if outline => {
+                            read_outline_row(r, FULL_FILES, &mut artifact.files)
+                        }
                         Some((_, artifact)) => read_file_row(
                             r,
                             FULL_FILES,

@@ -1,5 +1,5 @@
 //! Storing the blob of a sourced file ([`NewFile::sourced`]): read from its
-//! [`ContentSource`](crate::ContentSource) while it is stored, its size and
+//! [`BlobSource`](crate::BlobSource) while it is stored, its size and
 //! hash checked against the ones it was given with.
 //!
 //! On SQLite the row is inserted with a `zeroblob` of the content's size and

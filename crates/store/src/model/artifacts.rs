@@ -19,7 +19,7 @@ use super::names::ArtifactKey;
 /// and the transaction stores nothing.
 ///
 /// Implemented for [`PathBuf`] (a file on disk, opened read-only).
-pub trait ContentSource: Send + Sync {
+pub trait BlobSource: Send + Sync {
     /// Opens the content for one read from its start.
     fn open(&self) -> io::Result<Box<dyn Read + '_>>;
 
@@ -27,7 +27,7 @@ pub trait ContentSource: Send + Sync {
     fn describe(&self) -> String;
 }
 
-impl ContentSource for PathBuf {
+impl BlobSource for PathBuf {
     fn open(&self) -> io::Result<Box<dyn Read + '_>> {
         Ok(Box::new(std::fs::File::open(self)?))
     }
@@ -43,7 +43,7 @@ impl ContentSource for PathBuf {
 pub(crate) struct Sourced {
     pub(crate) size: u64,
     pub(crate) hash: [u8; 32],
-    pub(crate) source: Arc<dyn ContentSource>,
+    pub(crate) source: Arc<dyn BlobSource>,
 }
 
 impl PartialEq for Sourced {
@@ -108,11 +108,37 @@ impl NewFile {
     /// mismatch is [`Error::SourceChanged`](crate::Error::SourceChanged).
     /// When the catalogue holds a blob of that hash already, `source` is
     /// not read at all.
+    ///
+    /// ```
+    /// use std::path::PathBuf;
+    /// use std::sync::Arc;
+    /// use stencil_store::{ArtifactKey, Catalog, Error, NewArtifact, NewFile};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path: PathBuf = dir.path().join("big.bin");
+    /// std::fs::write(&path, b"many bytes")?;
+    /// let hash = *blake3::hash(b"many bytes").as_bytes();
+    /// let file = NewFile::sourced("data/big.bin", 10, hash, Arc::new(path.clone()));
+    /// let key = ArtifactKey::parse("skill:big")?;
+    /// let catalog = Catalog::open_in_memory()?;
+    /// catalog.import([NewArtifact::new(key.clone()).with_file(file.clone())])?;
+    /// assert_eq!(catalog.artifact(&key)?.files[0].content, b"many bytes");
+    ///
+    /// // Changed since it was hashed: refused, nothing stored.
+    /// std::fs::write(&path, b"other bytes")?;
+    /// let other = ArtifactKey::parse("skill:other")?;
+    /// let err = catalog.import([NewArtifact::new(other.clone()).with_file(
+    ///     NewFile::sourced("x.bin", 10, *blake3::hash(b"0123456789").as_bytes(), Arc::new(path)),
+    /// )]);
+    /// assert!(matches!(err, Err(Error::SourceChanged { .. })));
+    /// assert!(catalog.artifact(&other).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sourced(
         path: impl Into<String>,
         size: u64,
         hash: [u8; 32],
-        source: Arc<dyn ContentSource>,
+        source: Arc<dyn BlobSource>,
     ) -> Self {
         NewFile {
             path: path.into(),
@@ -123,7 +149,7 @@ impl NewFile {
         }
     }
 
-    /// Whether the content is read from a [`ContentSource`] when stored
+    /// Whether the content is read from a [`BlobSource`] when stored
     /// (then [`content`](Self::content) is empty).
     pub fn is_sourced(&self) -> bool {
         self.sourced.is_some()

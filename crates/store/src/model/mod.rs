@@ -12,7 +12,7 @@ mod templates;
 
 pub(crate) use artifacts::Sourced;
 pub use artifacts::{
-    Artifact, ArtifactFile, ArtifactVersion, ContentSource, ImportReport, NewArtifact, NewFile,
+    Artifact, ArtifactFile, ArtifactVersion, BlobSource, ImportReport, NewArtifact, NewFile,
     PutOutcome,
 };
 pub use collections::{
