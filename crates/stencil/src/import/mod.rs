@@ -68,7 +68,7 @@
 //!   first 8 KiB) and files matching a verbatim glob are stored verbatim.
 //! * The whole tree is read before the catalogue is touched, and every
 //!   artifact is stored in one transaction: nothing is half-imported. A
-//!   large file (over 1 MiB, or any once the scanned tree holds 32 MiB) is
+//!   large file (over 1 MiB, or any once the scanned tree holds 16 MiB) is
 //!   hashed while it is read and read again when it is stored
 //!   ([`NewFile::sourced`](crate::store::NewFile::sourced)); if it changed
 //!   or vanished in between, the import fails with
@@ -84,7 +84,7 @@
 //! Cost: every file is read and hashed once; a small file is held until it
 //! is stored, a large one is read a second time (in 64 KiB pieces) when it
 //! is stored, unless the catalogue holds its content already. Memory is a
-//! fixed budget (32 MiB of held files, SQLite's page cache, the read
+//! fixed budget (16 MiB of held files, SQLite's page cache, the read
 //! buffers), not the template's size. A re-import also reads each stored
 //! artifact's outline (flags, tags; no content) once to carry its
 //! catalogue state over. The front matter (the description) of a large

@@ -301,7 +301,7 @@ const HOLD_FILE_MAX: u64 = 1 << 20;
 
 /// The file bytes a scanned tree holds at most; once they are reached,
 /// further files are hashed and stored from disk.
-const HOLD_TOTAL: u64 = 32 << 20;
+const HOLD_TOTAL: u64 = 16 << 20;
 
 /// How much of a file stored from disk is kept: its front matter (the
 /// description) and the binary sniff ([`BINARY_SNIFF_LEN`]) read it.
