@@ -122,3 +122,34 @@ fn a_large_file_changed_between_scan_and_store_is_an_error_and_nothing_is_stored
     }
     assert_nothing_stored(&catalog);
 }
+
+#[test]
+fn small_files_past_the_held_budget_are_stored_from_disk_too() {
+    // 20 files of 1 MiB: each small enough to hold, but the tree holds
+    // 16 MiB at most; the rest are hashed and stored from disk.
+    let dir = tempfile::tempdir().unwrap();
+    let skill = dir.path().join(".claude/skills/many");
+    std::fs::create_dir_all(&skill).unwrap();
+    for i in 0..20u8 {
+        let mut bytes = vec![b'x'; 1 << 20];
+        bytes[0] = b'a' + i;
+        std::fs::write(skill.join(format!("f{i:02}.md")), bytes).unwrap();
+    }
+    let scanned = scan_tree(dir.path(), &ImportOptions::new()).unwrap();
+    let files = &scanned.artifacts[0].files;
+    let sourced = files.iter().filter(|f| f.is_sourced()).count();
+    assert_eq!((files.len(), sourced), (20, 4));
+    let catalog = Catalog::open(dir.path().join("c.db")).unwrap();
+    import_scanned(&catalog, scanned, &ImportOptions::new()).unwrap();
+    let stored = catalog
+        .artifact(&ArtifactKey::parse("skill:many").unwrap())
+        .unwrap();
+    for f in &stored.files {
+        let name = f.path.rsplit('/').next().unwrap();
+        assert_eq!(
+            f.content,
+            std::fs::read(skill.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
