@@ -103,6 +103,35 @@ pub enum Error {
         /// The hash the content should have.
         hash: String,
     },
+    /// The [`BlobSource`](crate::BlobSource) of a file could not be
+    /// read while the file was stored; nothing was stored.
+    #[error("cannot read {source_name} for file `{path}` of artifact `{artifact}`: {source}")]
+    SourceRead {
+        /// The artifact key.
+        artifact: String,
+        /// The file's target path.
+        path: String,
+        /// The source, as it describes itself (for a file, its path).
+        source_name: String,
+        /// What reading reported.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The [`BlobSource`](crate::BlobSource) of a file gave other bytes
+    /// than the size and hash it was given with: the file changed after it
+    /// was read the first time. Nothing was stored; read it again.
+    #[error(
+        "{source_name} (file `{path}` of artifact `{artifact}`) changed while it was imported: \
+         it no longer has the size and hash it was read with; import it again"
+    )]
+    SourceChanged {
+        /// The artifact key.
+        artifact: String,
+        /// The file's target path.
+        path: String,
+        /// The source, as it describes itself (for a file, its path).
+        source_name: String,
+    },
     /// The database could not be opened or migrated, or its schema is newer
     /// than this build.
     #[error("cannot open catalogue {path}: {reason}")]

@@ -133,7 +133,7 @@ pub use catalog::{ArtifactSource, Catalog, CatalogBuilder, InstallOutcome};
 pub use error::{DriverError, Error, ObjectKind, Result};
 pub use model::{
     Artifact, ArtifactFile, ArtifactKey, ArtifactPage, ArtifactQuery, ArtifactSort,
-    ArtifactSummary, ArtifactVersion, CollectionDetail, CollectionMeta, CollectionPage,
+    ArtifactSummary, ArtifactVersion, BlobSource, CollectionDetail, CollectionMeta, CollectionPage,
     CollectionRef, CollectionSummary, CountMode, Drift, EntitySpec, Facets, GroupSummary,
     ImportReport, MAX_NAME_LEN, MAX_PAGE_LIMIT, MembershipReport, NewArtifact, NewFile, PutOutcome,
     Stats, TagCount, Template, TemplateEntity, TemplateSpec, TemplateSummary, VariableDecl,

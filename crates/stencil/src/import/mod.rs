@@ -67,7 +67,13 @@
 //! * Each file's executable bit is recorded; binary files (a NUL byte in the
 //!   first 8 KiB) and files matching a verbatim glob are stored verbatim.
 //! * The whole tree is read before the catalogue is touched, and every
-//!   artifact is stored in one transaction: nothing is half-imported.
+//!   artifact is stored in one transaction: nothing is half-imported. A
+//!   large file (over 1 MiB, or any once the scanned tree holds 16 MiB) is
+//!   hashed while it is read and read again when it is stored
+//!   ([`NewFile::sourced`](crate::store::NewFile::sourced)); if it changed
+//!   or vanished in between, the import fails with
+//!   [`ImportError::Store`] (`SourceChanged` / `SourceRead`) and stores
+//!   nothing.
 //! * Re-importing an unchanged tree writes nothing
 //!   ([`TreeImportReport::wrote_nothing`]); a changed file gives its
 //!   artifact — and only that artifact — a new version. Tags and verbatim
@@ -75,9 +81,14 @@
 //!   what the tree says now (a front matter that lost `description:` clears
 //!   it).
 //!
-//! Cost: every file is read into memory once (the tree is held whole until
-//! it is stored) and hashed once; a re-import also reads each stored
-//! artifact once to carry its catalogue state over.
+//! Cost: every file is read and hashed once; a small file is held until it
+//! is stored, a large one is read a second time (in 64 KiB pieces) when it
+//! is stored, unless the catalogue holds its content already. Memory is a
+//! fixed budget (16 MiB of held files, SQLite's page cache, the read
+//! buffers), not the template's size. A re-import also reads each stored
+//! artifact's outline (flags, tags; no content) once to carry its
+//! catalogue state over. The front matter (the description) of a large
+//! main file is read from its first 64 KiB.
 //!
 //! # Example
 //!
@@ -138,7 +149,9 @@ pub use self::write::import_scanned;
 /// Reads the tree at `dir` and maps it to artifacts; nothing is stored.
 ///
 /// `dir` is a root folder (`.claude/`, …) or a directory holding one or
-/// more. Every regular file is read into memory. Use this, then
+/// more. Every regular file is read; small ones are held in memory, large
+/// ones only hashed (sourced files, stored from disk by [`import_scanned`]:
+/// keep the tree unchanged until then). Use this, then
 /// [`import_scanned`], to fail on a bad tree before opening (or creating)
 /// a catalogue; [`import_tree`] does both.
 pub fn scan_tree(

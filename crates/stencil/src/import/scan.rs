@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
@@ -12,7 +14,7 @@ use super::options::{ImportEvent, ImportOptions};
 use super::report::{ScannedTree, SkipReason, Skipped};
 use super::{marketplace, plugin};
 use crate::KNOWN_ROOTS;
-use crate::render::Renderer;
+use crate::render::{BINARY_SNIFF_LEN, Renderer};
 use crate::store::{ArtifactKey, NewArtifact, NewFile};
 
 /// Files directly in the imported directory that are imported as
@@ -291,6 +293,70 @@ pub(super) fn is_executable(_meta: &fs::Metadata) -> bool {
     false
 }
 
+/// A file read into memory when it is at most this large (and the tree
+/// holds less than [`HOLD_TOTAL`]); a larger one is hashed while it is read
+/// and stored from disk ([`NewFile::sourced`]), so an import's memory does
+/// not grow with the template.
+const HOLD_FILE_MAX: u64 = 1 << 20;
+
+/// The file bytes a scanned tree holds at most; once they are reached,
+/// further files are hashed and stored from disk.
+const HOLD_TOTAL: u64 = 16 << 20;
+
+/// How much of a file stored from disk is kept: its front matter (the
+/// description) and the binary sniff ([`BINARY_SNIFF_LEN`]) read it.
+const HEAD_LEN: usize = 64 << 10;
+const _: () = assert!(HEAD_LEN >= BINARY_SNIFF_LEN);
+
+/// A file as the scan read it.
+enum Content {
+    /// Read whole.
+    Held(Vec<u8>),
+    /// Hashed while read, to be read again (and checked) when stored.
+    Streamed {
+        size: u64,
+        hash: [u8; 32],
+        /// The first [`HEAD_LEN`] bytes.
+        head: Vec<u8>,
+    },
+}
+
+/// Reads a file whole when it is small and the tree holds little yet
+/// (`held` counts what it holds); otherwise hashes it while reading it in
+/// pieces and keeps only its head.
+fn read_file(path: &Path, held: &mut u64) -> std::io::Result<Content> {
+    let mut file = fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len <= HOLD_FILE_MAX && *held + len <= HOLD_TOTAL {
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        file.read_to_end(&mut bytes)?;
+        *held += bytes.len() as u64;
+        return Ok(Content::Held(bytes));
+    }
+    let mut hasher = blake3::Hasher::new();
+    let mut head = Vec::with_capacity(HEAD_LEN);
+    let mut buf = vec![0u8; 64 << 10];
+    let mut size = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &buf[..n];
+        let room = HEAD_LEN - head.len();
+        head.extend_from_slice(&chunk[..room.min(n)]);
+        hasher.update(chunk);
+        size += n as u64;
+    }
+    Ok(Content::Streamed {
+        size,
+        hash: *hasher.finalize().as_bytes(),
+        head,
+    })
+}
+
 /// An artifact being assembled.
 struct Draft {
     files: Vec<NewFile>,
@@ -311,22 +377,27 @@ pub(super) fn place(
     let total = placed.len();
     options.emit(ImportEvent::Found { files: total });
     let mut drafts: BTreeMap<ArtifactKey, Draft> = BTreeMap::new();
+    let mut held = 0u64;
     for (done, p) in placed.into_iter().enumerate() {
         let f = p.found;
         let content = match p.content {
-            Some(content) => content,
-            None => fs::read(&f.fs_path).map_err(read_file_error(&f.fs_path))?,
+            Some(content) => Content::Held(content),
+            None => read_file(&f.fs_path, &mut held).map_err(read_file_error(&f.fs_path))?,
+        };
+        let (size, head) = match &content {
+            Content::Held(bytes) => (bytes.len() as u64, &bytes[..]),
+            Content::Streamed { size, head, .. } => (*size, &head[..]),
         };
         tree.files += 1;
-        tree.bytes += content.len() as u64;
+        tree.bytes += size;
         options.emit(ImportEvent::Read {
             done: done + 1,
             total,
             path: &f.tree_path,
-            bytes: content.len() as u64,
+            bytes: size,
         });
         let is_verbatim = p.verbatim
-            || Renderer::is_binary(&content)
+            || Renderer::is_binary(head)
             || verbatim.is_match(&f.tree_path)
             || verbatim.is_match(&f.target);
         if is_verbatim {
@@ -350,13 +421,17 @@ pub(super) fn place(
             });
         }
         if p.main && draft.description.is_empty() {
-            draft.description = frontmatter_description(&content).unwrap_or_default();
+            draft.description = frontmatter_description(head).unwrap_or_default();
         }
-        draft.files.push(
-            NewFile::new(f.target, content)
-                .executable(f.executable)
-                .verbatim(is_verbatim),
-        );
+        let file = match content {
+            Content::Held(bytes) => NewFile::new(f.target, bytes),
+            Content::Streamed { size, hash, .. } => {
+                NewFile::sourced(f.target, size, hash, Arc::new(f.fs_path))
+            }
+        };
+        draft
+            .files
+            .push(file.executable(f.executable).verbatim(is_verbatim));
     }
     tree.verbatim.sort();
     tree.verbatim.dedup();

@@ -169,7 +169,8 @@ fn keep_catalogue_state(
     artifact: &mut NewArtifact,
     verbatim: &mut BTreeSet<String>,
 ) -> Result<(), store::Error> {
-    let stored = match catalog.artifact(&artifact.key) {
+    // Flags and tags only: the stored contents are not read.
+    let stored = match catalog.artifact_outline(&artifact.key) {
         Ok(stored) => stored,
         Err(store::Error::NotFound { .. }) => return Ok(()),
         Err(e) => return Err(e),

@@ -2,6 +2,7 @@
 //! instead of one per file), each concern a module.
 
 mod deploy_template;
+mod large_files;
 mod lifecycle;
 mod merge_model;
 // The plugin fixtures need Unix modes and a symbolic link (Wine cannot

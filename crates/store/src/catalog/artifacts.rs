@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::files::{hex32, read_file_row};
+use super::files::{hex32, read_file_row, read_outline_row};
+use super::sourced;
 use super::{Catalog, join_tags, now_ms};
 use crate::conn::Conn;
 use crate::error::{Error, ObjectKind, Result};
@@ -16,6 +17,7 @@ use crate::queries::FULL_FILES;
 
 /// An artifact's files hashed and checked, ready to store.
 pub(super) struct Prepared<'a> {
+    pub(super) key: &'a ArtifactKey,
     pub(super) files: Vec<(&'a NewFile, blake3::Hash)>,
     pub(super) digest: blake3::Hash,
     pub(super) tags: BTreeSet<&'a str>,
@@ -32,7 +34,10 @@ pub(super) fn prepare(a: &NewArtifact) -> Result<Prepared<'_>> {
     let mut files: Vec<_> = a
         .files
         .iter()
-        .map(|f| (f, blake3::hash(&f.content)))
+        .map(|f| match &f.sourced {
+            Some(s) => (f, blake3::Hash::from_bytes(s.hash)),
+            None => (f, blake3::hash(&f.content)),
+        })
         .collect();
     files.sort_by(|x, y| x.0.path.cmp(&y.0.path));
     let mut digest = blake3::Hasher::new();
@@ -60,6 +65,7 @@ pub(super) fn prepare(a: &NewArtifact) -> Result<Prepared<'_>> {
         return Err(Error::invalid("source", source, "it contains a NUL byte"));
     }
     Ok(Prepared {
+        key: &a.key,
         files,
         digest: digest.finalize(),
         tags,
@@ -189,11 +195,16 @@ impl Catalog {
             }
             for (f, hash) in &p.files {
                 let hash = &hash.as_bytes()[..];
-                c.execute(
-                    &q.artifacts.blob_insert,
-                    args![hash, f.content.len() as i64, &f.content],
-                    "storing a blob",
-                )?;
+                match &f.sourced {
+                    Some(s) => sourced::store_blob(c, p.key, f, s)?,
+                    None => {
+                        c.execute(
+                            &q.artifacts.blob_insert,
+                            args![hash, f.content.len() as i64, &f.content],
+                            "storing a blob",
+                        )?;
+                    }
+                }
                 c.execute(
                     &q.artifacts.file_insert,
                     args![id, &f.path, hash, f.executable, f.verbatim],
@@ -277,11 +288,30 @@ impl Catalog {
     /// An artifact with its files (contents verified against their hashes)
     /// and tags. Two statements.
     pub fn artifact(&self, key: &ArtifactKey) -> Result<Artifact> {
+        self.artifact_with(key, false)
+    }
+
+    /// [`artifact`](Self::artifact) without any file's content: each
+    /// [`ArtifactFile`](crate::ArtifactFile) holds its path, flags and hash,
+    /// and an empty `content` (read it with
+    /// [`file_content`](Self::file_content) when needed). What an import
+    /// reads of an artifact it replaces, so that its memory does not grow
+    /// with the stored files. Two statements.
+    pub fn artifact_outline(&self, key: &ArtifactKey) -> Result<Artifact> {
+        self.artifact_with(key, true)
+    }
+
+    fn artifact_with(&self, key: &ArtifactKey, outline: bool) -> Result<Artifact> {
+        let sql = if outline {
+            &self.q.artifacts.full_outline
+        } else {
+            &self.q.artifacts.full
+        };
         self.read(|c| {
             let mut out: Option<(i64, Artifact)> = None;
             let mut failure: Option<Error> = None;
             c.query(
-                &self.q.artifacts.full,
+                sql,
                 args![key.kind(), key.name()],
                 "reading an artifact",
                 |r| {
@@ -302,6 +332,9 @@ impl Catalog {
                         out = Some((r.get(0)?, a));
                     }
                     match out.as_mut() {
+                        Some((_, artifact)) if outline => {
+                            read_outline_row(r, FULL_FILES, &mut artifact.files)
+                        }
                         Some((_, artifact)) => read_file_row(
                             r,
                             FULL_FILES,

@@ -30,6 +30,7 @@ use postgres::types::ToSql;
 
 use super::artifacts::{Prepared, prepare};
 use super::{Catalog, join_tags};
+use crate::conn::Conn;
 use crate::counters::Counters;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::{ArtifactKey, ImportReport, NewArtifact, PutOutcome};
@@ -382,10 +383,19 @@ fn insert_contents(
     let (mut hashes, mut sizes, mut contents) = (Vec::new(), Vec::new(), Vec::new());
     let (mut file_ids, mut paths, mut blob_hashes, mut executable, mut verbatim) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let conn = Conn::Postgres {
+        session: pg.session,
+        counters: pg.counters,
+    };
     for &i in &changed {
         for (f, hash) in &prepared[i].files {
             let hash = &hash.as_bytes()[..];
-            if seen.insert(hash) {
+            if let Some(s) = &f.sourced {
+                // Read and sent alone, one file at a time, not in the arrays.
+                if seen.insert(hash) {
+                    super::sourced::store_blob(&conn, prepared[i].key, f, s)?;
+                }
+            } else if seen.insert(hash) {
                 hashes.push(hash);
                 sizes.push(f.content.len() as i64);
                 contents.push(&f.content[..]);

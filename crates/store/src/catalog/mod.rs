@@ -20,6 +20,7 @@ mod listing;
 mod maintenance;
 mod open;
 mod settings;
+mod sourced;
 mod templates;
 
 use std::collections::HashMap;

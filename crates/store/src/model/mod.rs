@@ -10,8 +10,10 @@ mod maintenance;
 mod names;
 mod templates;
 
+pub(crate) use artifacts::Sourced;
 pub use artifacts::{
-    Artifact, ArtifactFile, ArtifactVersion, ImportReport, NewArtifact, NewFile, PutOutcome,
+    Artifact, ArtifactFile, ArtifactVersion, BlobSource, ImportReport, NewArtifact, NewFile,
+    PutOutcome,
 };
 pub use collections::{
     CollectionDetail, CollectionMeta, CollectionPage, CollectionSummary, GroupSummary,

@@ -3,7 +3,9 @@
 
 use sea_query::{Expr, ExprTrait, Func, Order, Query, Value};
 
-use super::build::{delete_where, insert_into, p, select_where, sub, update_where, with_files};
+use super::build::{
+    delete_where, insert_into, p, select_where, sub, update_where, with_file_outline, with_files,
+};
 use super::schema::{
     ArtifactFiles as F, ArtifactTags, ArtifactVersions as V, Artifacts as A, Blobs, Tags,
     TemplateEntities, Templates,
@@ -34,6 +36,9 @@ pub(crate) struct ArtifactSql {
     /// current (highest) version, then the file columns from [`FULL_FILES`]: one row per file,
     /// by path
     pub full: String,
+    /// [`full`](Self::full) with each blob's size where its content would
+    /// be (no content is read)
+    pub full_outline: String,
     /// type, name → version, digest, created_at (oldest first)
     pub versions: String,
     /// artifact id → template names
@@ -113,6 +118,31 @@ impl ArtifactSql {
             delete: delete_where(b, A::Table, &[A::Id]),
             full: b.sql(
                 with_files(
+                    Query::select()
+                        .columns([
+                            (A::Table, A::Id),
+                            (A::Table, A::Description),
+                            (A::Table, A::Source),
+                            (A::Table, A::CreatedAt),
+                            (A::Table, A::UpdatedAt),
+                            (A::Table, A::Digest),
+                        ])
+                        // The current version is the newest: every change
+                        // of content appends one.
+                        .expr(sub(Query::select()
+                            .expr(Func::max(Expr::col((V::Table, V::Version))))
+                            .from(V::Table)
+                            .and_where(
+                                Expr::col((V::Table, V::ArtifactId)).equals((A::Table, A::Id)),
+                            )
+                            .to_owned()))
+                        .from(A::Table),
+                )
+                .and_where(by_key())
+                .order_by((F::Table, F::Path), Order::Asc),
+            ),
+            full_outline: b.sql(
+                with_file_outline(
                     Query::select()
                         .columns([
                             (A::Table, A::Id),

@@ -180,6 +180,20 @@ fn documented(q: &Queries, b: Backend) -> Vec<Documented<'_>> {
         FILES[3],
         FILES[4],
     ];
+    const FULL_OUTLINE: [&str; 12] = [
+        "id",
+        "description",
+        "source",
+        "created_at",
+        "updated_at",
+        "digest",
+        "*",
+        FILES[0],
+        FILES[1],
+        FILES[2],
+        FILES[3],
+        "size",
+    ];
     const ENTITIES: [&str; 10] = [
         "deploy_order",
         "required",
@@ -218,6 +232,7 @@ fn documented(q: &Queries, b: Backend) -> Vec<Documented<'_>> {
         d(&a.set_tag_names, 2, NONE),
         d(&a.delete, 1, NONE),
         d(&a.full, 2, &FULL),
+        d(&a.full_outline, 2, &FULL_OUTLINE),
         d(&a.versions, 2, &["version", "digest", "created_at"]),
         d(&a.templates_using, 1, &["name"]),
         d(&a.blob_insert, 3, NONE),
