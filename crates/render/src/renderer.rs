@@ -508,6 +508,7 @@ fn non_ident(x: u64) -> u64 {
         within(y | (ONES * 0x20), b'a', b'z') | within(y, b'0', b'9') | within(y, b'_', b'_');
     (!ident & HIGH) | (x & HIGH)
 }
+
 /// Computes 1-based line and column for increasing offsets without
 /// rescanning from the start each time (lenient renders may report many).
 #[derive(Default)]
