@@ -11,7 +11,8 @@
 //! Modes: `memcpy` (the limit), `render_into` (into a reused buffer),
 //! `render` (a fresh buffer per call, as `render` returns it), `code`
 //! (`render_into` of corpus (c), 64 KiB of brace-heavy code, 16 times per
-//! pass, so as many bytes as the other modes); and `align`,
+//! pass, so as many bytes as the other modes); `a` (the same for corpus (a),
+//! 64 KiB of Markdown with 200 placeholders); and `align`,
 //! which instead times (wall clock, interleaved, medians) memcpy and
 //! `render_into` with the input at a few offsets from a page boundary, to
 //! see the 4 KiB-aliasing effect of page-aligned buffers.
@@ -32,6 +33,7 @@ fn main() {
     let renderer = Renderer::new(&vars, RenderOptions::default()).expect("builds");
     let input = markdown(1024 * 1024, 20);
     let code = code(64 * 1024);
+    let md_a = markdown(64 * 1024, 200);
     let mut out = Vec::with_capacity(input.len() * 2);
     if mode == "align" {
         align(&renderer, &input);
@@ -59,6 +61,17 @@ fn main() {
                     out.clear();
                     renderer
                         .render_into("c.rs", black_box(&code), &mut out)
+                        .expect("renders");
+                    bytes += out.len();
+                }
+            }
+            "a" => {
+                // Corpus (a), 64 KiB of Markdown with 200 placeholders, 16
+                // times per pass, as `code`.
+                for _ in 0..16 {
+                    out.clear();
+                    renderer
+                        .render_into("a.md", black_box(&md_a), &mut out)
                         .expect("renders");
                     bytes += out.len();
                 }

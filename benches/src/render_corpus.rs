@@ -79,6 +79,23 @@ pub fn many_variables(n: usize) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `n` picks from `vars` in a fixed pseudo-random order (xorshift), for
+/// [`markdown_over`]: the text then names the same few variables in an
+/// order the branch predictor cannot learn, where `markdown_over(vars)`
+/// itself cycles through a small set with a short period that it does
+/// learn (`docs/performance.md`, stencil-render, "branch predictor").
+pub fn shuffled_picks(vars: &[(String, String)], n: usize) -> Vec<(String, String)> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            vars[(x % vars.len() as u64) as usize].clone()
+        })
+        .collect()
+}
+
 /// Markdown of `size` bytes with exactly `placeholders` placeholders (if
 /// they fit) spread over `vars`: placeholder `i` names `vars[i * 7919 % n]`,
 /// so with enough placeholders every name of the set is looked up and

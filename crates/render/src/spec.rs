@@ -215,7 +215,7 @@ impl VariableSpec {
         K: Into<String>,
         V: Into<String>,
     {
-        let mut values = BTreeMap::new();
+        let mut pairs: Vec<(String, String)> = Vec::new();
         let mut invalid = BTreeSet::new();
         let mut duplicate = BTreeSet::new();
         let mut disallowed = BTreeSet::new();
@@ -228,11 +228,16 @@ impl VariableSpec {
             if !self.open && !self.declared.contains_key(&k) {
                 disallowed.insert(k.clone());
             }
-            if values.contains_key(&k) {
-                duplicate.insert(k);
-                continue;
+            pairs.push((k, v.into()));
+        }
+        // Sorted once and built in bulk: for 10,000 variables that is a
+        // fraction of 10,000 map inserts (`docs/performance.md`). The sort
+        // is stable, so of a name given twice the first comes first.
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        for w in pairs.windows(2) {
+            if w[0].0 == w[1].0 {
+                duplicate.insert(w[0].0.clone());
             }
-            values.insert(k, v.into());
         }
         if !invalid.is_empty() {
             return Err(RenderError::InvalidName {
@@ -250,6 +255,7 @@ impl VariableSpec {
                 allowed: self.declared.keys().cloned().collect(),
             });
         }
+        let mut values: BTreeMap<String, String> = pairs.into_iter().collect();
         let mut missing = Vec::new();
         let mut blank = Vec::new();
         let mut unset = BTreeSet::new();
@@ -274,7 +280,10 @@ impl VariableSpec {
         if !blank.is_empty() {
             return Err(RenderError::BlankRequired { names: blank });
         }
-        Ok(Variables { values, unset })
+        Ok(Variables {
+            values: Arc::new(values),
+            unset: Arc::new(unset),
+        })
     }
 }
 
@@ -282,10 +291,12 @@ impl VariableSpec {
 /// [`Renderer`](crate::Renderer).
 ///
 /// Obtained from [`VariableSpec::validate`]; every name in it is valid.
+/// Cloning is cheap: the names and values are shared, not copied (a
+/// [`Renderer`](crate::Renderer) keeps a clone).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Variables {
-    values: BTreeMap<String, String>,
-    unset: BTreeSet<String>,
+    values: Arc<BTreeMap<String, String>>,
+    unset: Arc<BTreeSet<String>>,
 }
 
 impl Variables {
