@@ -236,6 +236,16 @@ impl RelPath {
 
 /// See [`RelPath::folded`].
 fn fold(s: &str) -> String {
+    // ASCII is its own NFD and NFC, and lowercases to ASCII: the common
+    // case skips both normalisations (a plan folds every path it holds).
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    fold_unicode(s)
+}
+
+/// Decomposed, lowercased, recomposed: [`fold`] for any text.
+fn fold_unicode(s: &str) -> String {
     s.nfd().collect::<String>().to_lowercase().nfc().collect()
 }
 
@@ -244,9 +254,16 @@ fn is_reserved(component: &str) -> bool {
     // before it: `CON .txt` opens the console too.
     let stem = component.split('.').next().unwrap_or(component);
     let stem = stem.trim_end_matches(' ');
-    RESERVED
-        .iter()
-        .any(|name| name.to_uppercase() == stem.to_uppercase())
+    // Every reserved name has 3 to 7 characters, and upper-casing never
+    // makes a name shorter in characters (it can in bytes: `ı` becomes
+    // `I`), so a longer stem is none of them. The stem is upper-cased once,
+    // not once per reserved name: this runs for every component of every
+    // path a deploy names.
+    if stem.chars().nth(7).is_some() {
+        return false;
+    }
+    let upper = stem.to_uppercase();
+    RESERVED.contains(&upper.as_str())
 }
 
 impl fmt::Display for RelPath {
@@ -358,6 +375,11 @@ mod tests {
         assert_eq!(kind("Com1.tar.gz"), "reserved");
         assert_eq!(kind("LPT¹"), "reserved");
         assert_eq!(kind("aux .md"), "reserved");
+        // Compared upper-cased per Unicode: dotless `ı` becomes `I`, so a
+        // stem of 6 characters and 7 bytes still matches.
+        assert_eq!(kind("conın$"), "reserved");
+        assert_eq!(kind("conoutx"), "ok");
+        assert_eq!(kind("CONOUT$$"), "ok");
         assert_eq!(kind("dir./x"), "trailing");
         assert_eq!(kind("x/name "), "trailing");
         assert_eq!(kind(&"a".repeat(256)), "long");
@@ -386,6 +408,17 @@ mod tests {
         assert_eq!(key("caf\u{e9}.md"), key("cafe\u{301}.md"));
         assert_eq!(key("CAF\u{c9}/X.md"), key("cafe\u{301}/x.md"));
         assert_ne!(key("cafe.md"), key("caf\u{e9}.md"));
+    }
+
+    #[test]
+    fn folding_ascii_takes_a_shortcut_to_the_same_key() {
+        for b in 0..=0x7fu8 {
+            let s = char::from(b).to_string();
+            assert_eq!(fold(&s), fold_unicode(&s), "{b:#x}");
+        }
+        let path = ".Claude/Skills/Web-Dev/SKILL.md";
+        assert_eq!(fold(path), fold_unicode(path));
+        assert_eq!(fold(path), ".claude/skills/web-dev/skill.md");
     }
 
     #[test]

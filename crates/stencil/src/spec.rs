@@ -18,7 +18,30 @@ use crate::store::Template;
 /// assert_eq!(date.len(), 10);
 /// ```
 pub fn today() -> String {
-    jiff::Zoned::now().date().to_string()
+    jiff::Timestamp::now()
+        .to_zoned(local_zone())
+        .date()
+        .to_string()
+}
+
+/// The local time zone: on Unix with `TZ` unset, `/etc/localtime` read as
+/// TZif data — the rules `TimeZone::system` finds there too, without first
+/// listing all of `/usr/share/zoneinfo` to learn the zone's name, which a
+/// date does not need (that walk was about 3 million instructions and 60
+/// system calls, a third of a 10-file `stencil deploy`'s work; see
+/// `docs/performance.md`). Anything else (a `TZ`, another platform, an
+/// unreadable file) is jiff's own lookup, which falls back to UTC.
+fn local_zone() -> jiff::tz::TimeZone {
+    #[cfg(unix)]
+    if std::env::var_os("TZ").is_none() {
+        let zone = std::fs::read("/etc/localtime")
+            .ok()
+            .and_then(|data| jiff::tz::TimeZone::tzif("Local", &data).ok());
+        if let Some(zone) = zone {
+            return zone;
+        }
+    }
+    jiff::tz::TimeZone::system()
 }
 
 /// The variables every template accepts, from the system stencil replaces:
@@ -63,6 +86,28 @@ mod tests {
         assert_eq!(d.len(), 10, "{d}");
         assert_eq!((&d[4..5], &d[7..8]), ("-", "-"), "{d}");
         assert_eq!(d.bytes().filter(|b| b.is_ascii_digit()).count(), 8, "{d}");
+    }
+
+    #[test]
+    fn the_local_zone_has_the_system_zone_s_offsets() {
+        // The same rules whichever way they were found: compared at both
+        // solstices of several years, so summer time is covered too.
+        let system = jiff::tz::TimeZone::system();
+        let local = local_zone();
+        for year in [1990, 2020, 2026, 2040] {
+            for (month, day) in [(1, 15), (7, 15)] {
+                let at = jiff::civil::date(year, month, day)
+                    .at(12, 0, 0, 0)
+                    .to_zoned(jiff::tz::TimeZone::UTC)
+                    .unwrap()
+                    .timestamp();
+                assert_eq!(
+                    local.to_offset(at),
+                    system.to_offset(at),
+                    "{year}-{month}-{day}"
+                );
+            }
+        }
     }
 
     #[test]
