@@ -333,9 +333,13 @@ impl Catalog {
     /// of pages to the end of the process (the cache allows 64 MiB, for
     /// bulk imports). The pages stay in the operating system's cache.
     pub(super) fn release_pages(&self) {
-        if let Db::Sqlite(conn) = &self.db {
+        match &self.db {
             // Only frees memory; a failure leaves the cache as it was.
-            let _ = locked(conn).release_memory();
+            Db::Sqlite(conn) => {
+                let _ = locked(conn).release_memory();
+            }
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => {}
         }
     }
 
