@@ -309,6 +309,12 @@ pub(crate) fn deploy_many(
             .into());
         }
     }
+    // What planning needed and the deploy does not — the outlines (a path
+    // and hash per file), the claims (a folded path per file) and the base
+    // keys seen (a hash per file) — goes before the deploy's own peak.
+    drop(claims);
+    drop(state);
+    drop(loaded);
     let mut report = deploy::deploy(&plan, options.deploy_ref())?;
     strip_state(&mut report, &plan);
     let skipped_extra: Vec<RelPath> = pending.iter().flat_map(|p| p.4.iter().cloned()).collect();
