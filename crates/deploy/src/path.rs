@@ -254,6 +254,11 @@ fn is_reserved(component: &str) -> bool {
     // before it: `CON .txt` opens the console too.
     let stem = component.split('.').next().unwrap_or(component);
     let stem = stem.trim_end_matches(' ');
+    // The longest reserved name is 7 bytes (`CONOUT$`); an ASCII stem
+    // compares without allocating (Unicode uppercasing of ASCII is ASCII's).
+    if stem.is_ascii() {
+        return stem.len() <= 7 && RESERVED.iter().any(|name| name.eq_ignore_ascii_case(stem));
+    }
     // Every reserved name has 3 to 7 characters, and upper-casing never
     // makes a name shorter in characters (it can in bytes: `ı` becomes
     // `I`), so a longer stem is none of them. The stem is upper-cased once,

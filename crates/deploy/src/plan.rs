@@ -254,6 +254,15 @@ impl DeployPlan {
         }
     }
 
+    /// Make room for `additional` more entries, so that a plan of many
+    /// files is allocated once instead of grown by doubling (which holds up
+    /// to twice its size).
+    pub fn reserve(&mut self, additional: usize) -> &mut DeployPlan {
+        self.entries.reserve(additional);
+        self.files.reserve(additional);
+        self
+    }
+
     /// Set the mode of every directory the deploy creates (permission bits
     /// within `0o777`; [`DEFAULT_DIR_MODE`] unless set). Directories that
     /// already exist keep theirs.

@@ -25,18 +25,72 @@ pub(crate) enum FileSource<'c> {
     Catalog(&'c Catalog),
 }
 
-impl FileSource<'_> {
-    /// The stored bytes of `file` of artifact `owner`.
-    pub(crate) fn content<'f>(
-        self,
+/// How many stored bytes [`ReadAhead`] reads from the catalogue in one
+/// transaction (plus one file past it): an entity of small files is one
+/// round instead of one per file.
+const READ_AHEAD_BYTES: usize = 1 << 20;
+
+/// The contents of one entity's files read ahead from the catalogue:
+/// `(index in the entity's files, bytes)`, in order.
+#[derive(Default)]
+struct ReadAhead {
+    queue: std::collections::VecDeque<(usize, Vec<u8>)>,
+}
+
+impl ReadAhead {
+    /// The stored bytes of `files[index]` of artifact `owner`: from the
+    /// queue, else read with the ones after it (up to [`READ_AHEAD_BYTES`]).
+    fn take(
+        &mut self,
+        catalog: &Catalog,
         owner: &str,
-        file: &'f ArtifactFile,
+        files: &[ArtifactFile],
+        index: usize,
+    ) -> Result<Vec<u8>, Error> {
+        // Files skipped since (an unknown placeholder in a path) are dropped.
+        while self.queue.front().is_some_and(|(i, _)| *i < index) {
+            self.queue.pop_front();
+        }
+        if self.queue.front().is_none_or(|(i, _)| *i != index) {
+            let wanted: Vec<(&str, &str)> = files
+                .get(index..)
+                .unwrap_or_default()
+                .iter()
+                .map(|f| (f.hash.as_str(), f.path.as_str()))
+                .collect();
+            let read = catalog.file_contents(owner, &wanted, READ_AHEAD_BYTES)?;
+            self.queue = read
+                .into_iter()
+                .enumerate()
+                .map(|(k, bytes)| (index + k, bytes))
+                .collect();
+        }
+        match self.queue.pop_front() {
+            Some((i, bytes)) if i == index => Ok(bytes),
+            // Not reachable (`file_contents` returns at least the first
+            // file or fails), but a single read is always right.
+            _ => {
+                let file = &files[index];
+                Ok(catalog.file_content(&file.hash, owner, &file.path)?)
+            }
+        }
+    }
+}
+
+impl FileSource<'_> {
+    /// The stored bytes of `files[index]` of artifact `owner`.
+    fn content<'f>(
+        self,
+        ahead: &mut ReadAhead,
+        owner: &str,
+        files: &'f [ArtifactFile],
+        index: usize,
     ) -> Result<Cow<'f, [u8]>, Error> {
         match self {
-            FileSource::Loaded => Ok(Cow::Borrowed(&file.content)),
-            FileSource::Catalog(catalog) => Ok(Cow::Owned(
-                catalog.file_content(&file.hash, owner, &file.path)?,
-            )),
+            FileSource::Loaded => Ok(Cow::Borrowed(&files[index].content)),
+            FileSource::Catalog(catalog) => {
+                Ok(Cow::Owned(ahead.take(catalog, owner, files, index)?))
+            }
         }
     }
 }
@@ -97,7 +151,8 @@ pub(crate) fn render_each<'t>(
         .filter(|e| selected(e.artifact.to_string()))
     {
         let key = entity.artifact.to_string();
-        for file in &entity.files {
+        let mut ahead = ReadAhead::default();
+        for (index, file) in entity.files.iter().enumerate() {
             let profiled =
                 crate::executable::place(&entity.artifact, &file.path, &options.profile)?;
             let render_error = |part, source| Error::RenderFile {
@@ -134,7 +189,7 @@ pub(crate) fn render_each<'t>(
             if targets.len() < sets.len() {
                 continue;
             }
-            let content = source.content(&key, file)?;
+            let content = source.content(&mut ahead, &key, &entity.files, index)?;
             let verbatim = file.verbatim || Renderer::is_binary(&content);
             let mut files = Vec::with_capacity(sets.len());
             for (i, (path, renderer)) in targets.into_iter().zip(&contents).enumerate() {
@@ -142,7 +197,13 @@ pub(crate) fn render_each<'t>(
                     (content.to_vec(), Vec::new())
                 } else {
                     match renderer.render_with_summary(path.as_str(), &content) {
-                        Ok((bytes, summary)) => (bytes.into_owned(), summary.left),
+                        Ok((bytes, summary)) => {
+                            // Rendered into a buffer sized for the stored
+                            // bytes and then some; a deploy may hold it.
+                            let mut bytes = bytes.into_owned();
+                            bytes.shrink_to_fit();
+                            (bytes, summary.left)
+                        }
                         Err(RenderError::UnknownPlaceholder { .. }) if !lenient && i == 0 => {
                             unknown.scan(&origin(path.as_str(), FilePart::Content), &content)?;
                             break;

@@ -182,6 +182,41 @@ fn load_template(catalog: &Catalog, backend: &str) {
         Err(stencil_store::Error::Corrupt { .. })
     ));
 
+    // Many files in one transaction: the same bytes, in order, up to the
+    // budget (at least one file); a missing blob among them names its path.
+    let files: Vec<(&str, &str)> = outline
+        .entities
+        .iter()
+        .flat_map(|e| &e.files)
+        .map(|f| (f.hash.as_str(), f.path.as_str()))
+        .collect();
+    let contents: Vec<&[u8]> = full
+        .entities
+        .iter()
+        .flat_map(|e| &e.files)
+        .map(|f| f.content.as_slice())
+        .collect();
+    let all = catalog
+        .file_contents("skill:x", &files, usize::MAX)
+        .unwrap();
+    assert_eq!(all, contents, "{backend}: file_contents");
+    let one = catalog.file_contents("skill:x", &files[3..], 1).unwrap();
+    assert_eq!(one, &contents[3..4], "{backend}: file_contents, budget 1");
+    let some = catalog
+        .file_contents("skill:x", &files, contents[0].len() + 1)
+        .unwrap();
+    assert_eq!(
+        some,
+        &contents[..2],
+        "{backend}: file_contents, budget 2 files"
+    );
+    let mut broken = files.clone();
+    broken[2] = (missing.as_str(), "gone.md");
+    match catalog.file_contents("skill:x", &broken, usize::MAX) {
+        Err(stencil_store::Error::Corrupt { path, .. }) => assert_eq!(path, "gone.md"),
+        other => panic!("{backend}: a missing blob read as {other:?}"),
+    }
+
     // A template following a collection of 1, 50 or 500 members: the same.
     let mut costs = Vec::new();
     for size in [1usize, 50, 500] {

@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 use crate::error::DeployError;
-use crate::journal::{Journal, JournalFile};
+use crate::journal::{self, FileLine, Journal};
 #[cfg(feature = "failpoints")]
 use crate::options::Step;
 use crate::options::{DeployEvent, DeployOptions, Durability, OverwritePolicy};
@@ -74,9 +74,9 @@ pub(super) struct Tx<'a> {
     stage: Option<OwnedFd>,
     /// Its lane directories, by lane number.
     lanes: Vec<OwnedFd>,
-    /// Files placed so far: (lane, slot, inode of our file, path). The
-    /// in-memory twin of the journal.
-    placed: Vec<(usize, usize, u64, RelPath)>,
+    /// Files placed so far: (lane, slot = plan index, inode of our file);
+    /// the path is the plan entry's. The in-memory twin of the journal.
+    placed: Vec<(usize, usize, u64)>,
     /// Files removed so far: (slot, inode of the removed file, path); each
     /// sits in lane 0 as `<slot>.old` until the commit.
     removed: Vec<(usize, u64, RelPath)>,
@@ -207,10 +207,13 @@ impl<'a> Tx<'a> {
             // here on still removes the root this deploy created. (A crash
             // between creating the root and this point leaves it, empty but
             // for the state directory.)
-            self.write_journal(&Journal {
-                root_created: self.root_created,
-                ..Journal::default()
-            })?;
+            self.write_journal(
+                &Journal {
+                    root_created: self.root_created,
+                    ..Journal::default()
+                }
+                .encode(),
+            )?;
         }
         failpoint!(self.options, Step::AfterLock);
         Ok(recovered)
@@ -280,44 +283,43 @@ impl<'a> Tx<'a> {
     /// journal reach the disk before the first rename.
     fn journal(&mut self, pre: &Preflight, staged: &Staged) -> Result<(), DeployError> {
         let entries = self.plan.entries();
-        let files: Vec<JournalFile> = staged
+        // Paths borrowed from the plan, not copied into a `Journal`: the
+        // text is all that is kept (20,000 lines for 10,000 files and bases).
+        let files: Vec<FileLine<'_>> = staged
             .to_stage
             .iter()
             .zip(&staged.inos)
             .enumerate()
-            .map(|(k, (&index, &ino))| JournalFile {
+            .map(|(k, (&index, &ino))| FileLine {
                 lane: k % staged.lanes,
                 index,
                 ino,
-                path: entries[index].path().clone(),
+                path: entries[index].path(),
                 remove: false,
             })
             // A subtree's files are journaled in lane 0: that is where they
             // go if the subtree has to be placed file by file.
             .chain(staged.trees.iter().flat_map(|tree| {
-                tree.files.iter().map(|&(index, ino)| JournalFile {
+                tree.files.iter().map(|&(index, ino)| FileLine {
                     lane: 0,
                     index,
                     ino,
-                    path: entries[index].path().clone(),
+                    path: entries[index].path(),
                     remove: false,
                 })
             }))
-            .chain(removals(pre).map(|index| JournalFile {
+            .chain(removals(pre).map(|index| FileLine {
                 lane: 0,
                 index,
                 ino: pre.inos[index],
-                path: entries[index].path().clone(),
+                path: entries[index].path(),
                 remove: true,
             }))
             .collect();
         self.prune = prune_candidates(self.plan, pre);
-        self.write_journal(&Journal {
-            root_created: self.root_created,
-            dirs: pre.dirs.clone(),
-            files,
-            prune: self.prune.clone(),
-        })?;
+        let text = journal::encode(self.root_created, &pre.dirs, &files, &self.prune);
+        drop(files);
+        self.write_journal(&text)?;
         if self.options.durability_mode() == Durability::Batch {
             sys::syncfs(self.root_fd.as_fd())
                 .map_err(|e| io("flush the file system of", self.root.into(), e))?;
@@ -363,8 +365,7 @@ impl<'a> Tx<'a> {
             // Rollback undoes a placed subtree as it undoes placed files and
             // created directories: children first, by inode.
             for &(index, ino) in &tree.files {
-                self.placed
-                    .push((0, index, ino, entries[index].path().clone()));
+                self.placed.push((0, index, ino));
             }
             self.created_dirs
                 .extend(tree.dirs.iter().map(|&d| pre.dirs[d].clone()));
@@ -472,7 +473,7 @@ impl<'a> Tx<'a> {
             let Some((_, dir)) = &current else { continue };
             let placed = self.place(lane, index, pre.actions[index], dir.as_fd(), path)?;
             if placed != Placed::Skipped {
-                self.placed.push((lane, index, ino, path.clone()));
+                self.placed.push((lane, index, ino));
             }
             outcomes.push((index, placed));
             self.options.emit(DeployEvent::Placed { done, total, path });
@@ -742,10 +743,10 @@ impl<'a> Tx<'a> {
     /// Write the journal: created fresh under a temporary name, then
     /// renamed over the journal, so it is never seen half-written and never
     /// written through anything someone else put in the state directory.
-    fn write_journal(&self, journal: &Journal) -> Result<(), DeployError> {
+    /// Writes `bytes` (an encoded journal) as the journal.
+    fn write_journal(&self, bytes: &str) -> Result<(), DeployError> {
         let state = self.state();
         let per_file = self.options.durability_mode() == Durability::PerFile;
-        let bytes = journal.encode();
         let tmp_path = || state_path(self.root, JOURNAL_TMP);
         // Whatever is at the temporary name is not ours (ours never outlive
         // the call that wrote them): remove it, never write through it.
@@ -796,6 +797,7 @@ impl<'a> Tx<'a> {
             fs,
             root_fd,
             &self.lanes,
+            self.plan.entries(),
             &self.placed,
             &self.created_dirs,
         ));

@@ -9,6 +9,7 @@ use std::path::Path;
 use crate::error::DeployError;
 use crate::journal::Journal;
 use crate::path::RelPath;
+use crate::plan::PlanEntry;
 use crate::report::RecoveryReport;
 use crate::sys::{self, Errno, Fs};
 
@@ -22,19 +23,25 @@ pub(super) enum Undone {
 }
 
 /// Undo a deploy in this process, newest first: every file in `placed`
-/// (lane, slot, inode of our file, path) and every directory in
-/// `created_dirs`. Returns what could not be undone.
+/// (lane, slot = plan index, inode of our file; its path is the plan
+/// entry's) and every directory in `created_dirs`. Returns what could not
+/// be undone.
 pub(super) fn undo_all(
     fs: Fs,
     root_fd: BorrowedFd<'_>,
     lanes: &[OwnedFd],
-    placed: &[(usize, usize, u64, RelPath)],
+    entries: &[PlanEntry],
+    placed: &[(usize, usize, u64)],
     created_dirs: &[RelPath],
 ) -> Vec<String> {
     let mut failures = Vec::new();
-    for (lane, index, ino, path) in placed.iter().rev() {
-        let stage = lanes.get(*lane).map(AsFd::as_fd);
-        if let Err(failure) = undo_file(fs, root_fd, stage, *index, *ino, path) {
+    for &(lane, index, ino) in placed.iter().rev() {
+        let stage = lanes.get(lane).map(AsFd::as_fd);
+        let Some(entry) = entries.get(index) else {
+            failures.push(format!("no plan entry {index} to undo"));
+            continue;
+        };
+        if let Err(failure) = undo_file(fs, root_fd, stage, index, ino, entry.path()) {
             failures.push(failure);
         }
     }

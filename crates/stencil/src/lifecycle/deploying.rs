@@ -95,6 +95,9 @@ pub(crate) fn deploy_many(
         }
     }
     let mut plan = DeployPlan::new(project);
+    // Each file and its base, and one record per template: allocated once.
+    let file_count = |t: &Template| t.entities.iter().map(|e| e.files.len()).sum::<usize>();
+    plan.reserve(loaded.iter().map(|t| 2 * file_count(t) + 1).sum());
     let mut state = StateEntries::default();
     let mut reader = DiskReader::new(project);
     let mut pending = Vec::with_capacity(loaded.len());
@@ -131,8 +134,8 @@ pub(crate) fn deploy_many(
         )?;
         let plain: BTreeMap<String, String> = own.into_iter().collect();
         let old = read_record(project, &template.name)?;
-        let mut files = Vec::new();
-        let mut summaries = Vec::new();
+        let mut files = Vec::with_capacity(file_count(template));
+        let mut summaries = Vec::with_capacity(file_count(template));
         let mut left = Vec::new();
         let mut identical = Vec::new();
         let mut not_placed = Vec::new();
@@ -178,7 +181,11 @@ pub(crate) fn deploy_many(
                 let kind = file_kind(disk);
                 let sha256 = sha256_hex(&disk.contents);
                 let size = disk.contents.len() as u64;
-                let base = kind.is_text().then(|| sha256_hex(&both.masked.contents));
+                // Without secrets the masked bytes are the disk's: one hash.
+                let base = kind.is_text().then(|| match &both.real {
+                    Some(_) => sha256_hex(&both.masked.contents),
+                    None => sha256.clone(),
+                });
                 let stored = both.stored;
                 let owner = disk.artifact.to_string();
                 let deferred = |file: &RenderedFile, renderer: Option<&Arc<Renderer>>| {
@@ -302,6 +309,12 @@ pub(crate) fn deploy_many(
             .into());
         }
     }
+    // What planning needed and the deploy does not — the outlines (a path
+    // and hash per file), the claims (a folded path per file) and the base
+    // keys seen (a hash per file) — goes before the deploy's own peak.
+    drop(claims);
+    drop(state);
+    drop(loaded);
     let mut report = deploy::deploy(&plan, options.deploy_ref())?;
     strip_state(&mut report, &plan);
     let skipped_extra: Vec<RelPath> = pending.iter().flat_map(|p| p.4.iter().cloned()).collect();

@@ -142,9 +142,96 @@ impl Catalog {
                 |r| r.get::<Vec<u8>>(0),
             )
         })?;
+        // Contents are read once: their pages are not kept.
+        self.release_pages();
         match content {
             Some(bytes) if blake3::hash(&bytes) == want => Ok(bytes),
             _ => Err(corrupt()),
         }
+    }
+
+    /// [`file_content`](Self::file_content) for several stored files of
+    /// artifact `owner`, given as `(hash, path)` in order, read in **one
+    /// transaction** (one statement each): from the first on, until
+    /// `budget` bytes are read — at least one file, so at most `budget`
+    /// bytes plus the last file's. Returns the contents read, in order,
+    /// each checked against its hash; the caller asks again from the first
+    /// one not returned.
+    ///
+    /// One transaction instead of one per file: on SQLite a read
+    /// transaction costs its locking round (a few system calls) however
+    /// small the file, which a deploy of 10,000 small files pays 10,000
+    /// times otherwise. The pages read are not kept in the connection's
+    /// page cache: contents are read once.
+    ///
+    /// # Errors
+    ///
+    /// As [`file_content`](Self::file_content), for the first file that
+    /// fails (nothing is returned then).
+    ///
+    /// ```
+    /// use stencil_store::{ArtifactKey, Catalog, NewArtifact, TemplateSpec};
+    ///
+    /// let catalog = Catalog::open_in_memory()?;
+    /// let key = ArtifactKey::new("skill", "x")?;
+    /// let artifact = NewArtifact::new(key.clone()).file("a.md", "a").file("b.md", "bb");
+    /// catalog.put_artifact(&artifact)?;
+    /// catalog.create_template(&TemplateSpec::new("t").entity(key, true))?;
+    /// let outline = catalog.load_template_outline("t")?;
+    /// let files: Vec<(&str, &str)> = outline.entities[0]
+    ///     .files
+    ///     .iter()
+    ///     .map(|f| (f.hash.as_str(), f.path.as_str()))
+    ///     .collect();
+    /// assert_eq!(catalog.file_contents("skill:x", &files, 1 << 20)?, [b"a".to_vec(), b"bb".to_vec()]);
+    /// // A budget of one byte still reads one file.
+    /// assert_eq!(catalog.file_contents("skill:x", &files, 1)?, [b"a".to_vec()]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn file_contents(
+        &self,
+        owner: &str,
+        files: &[(&str, &str)],
+        budget: usize,
+    ) -> Result<Vec<Vec<u8>>> {
+        let corrupt = |&(hash, path): &(&str, &str)| Error::Corrupt {
+            artifact: owner.to_owned(),
+            path: path.to_owned(),
+            hash: hash.to_owned(),
+        };
+        let mut wanted = Vec::with_capacity(files.len());
+        for file in files {
+            match blake3::Hash::from_hex(file.0) {
+                Ok(hash) => wanted.push(hash),
+                Err(_) => return Err(corrupt(file)),
+            }
+        }
+        let read = self.read(|c| {
+            let mut out = Vec::new();
+            let mut total = 0usize;
+            for (file, want) in files.iter().zip(&wanted) {
+                if !out.is_empty() && total >= budget {
+                    break;
+                }
+                let key = &want.as_bytes()[..];
+                let content = c.query_opt(
+                    &self.q.templates.blob_content,
+                    args![key],
+                    "reading a file's content",
+                    |r| r.get::<Vec<u8>>(0),
+                )?;
+                match content {
+                    Some(bytes) if blake3::hash(&bytes) == *want => {
+                        total = total.saturating_add(bytes.len());
+                        out.push(bytes);
+                    }
+                    _ => return Err(corrupt(file)),
+                }
+            }
+            Ok(out)
+        });
+        // Contents are read once: their pages are not kept.
+        self.release_pages();
+        read
     }
 }

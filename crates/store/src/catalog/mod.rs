@@ -328,6 +328,22 @@ impl Catalog {
         }
     }
 
+    /// Drops the pages a read left in the connection's page cache (SQLite;
+    /// nothing on PostgreSQL). For reads of contents that are read once:
+    /// a deploy of 10,000 files of 1 KiB would otherwise keep their 14 MiB
+    /// of pages to the end of the process (the cache allows 64 MiB, for
+    /// bulk imports). The pages stay in the operating system's cache.
+    pub(super) fn release_pages(&self) {
+        match &self.db {
+            // Only frees memory; a failure leaves the cache as it was.
+            Db::Sqlite(conn) => {
+                let _ = locked(conn).release_memory();
+            }
+            #[cfg(feature = "postgres")]
+            Db::Postgres(_) => {}
+        }
+    }
+
     /// Runs `f` in one read transaction so multi-statement reads see one
     /// snapshot.
     fn read<T>(&self, f: impl FnOnce(&Conn<'_>) -> Result<T>) -> Result<T> {

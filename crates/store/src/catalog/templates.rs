@@ -175,7 +175,11 @@ impl Catalog {
     /// of a large template holds, so that its memory does not grow with the
     /// template. **2 statements**, as `load_template`.
     pub fn load_template_outline(&self, name: &str) -> Result<Template> {
-        self.load(name, true)
+        // The outline reads the blobs' rows (their sizes), which hold the
+        // small contents: their pages are not kept (see `release_pages`).
+        let outline = self.load(name, true);
+        self.release_pages();
+        outline
     }
 
     fn load(&self, name: &str, outline: bool) -> Result<Template> {
