@@ -102,6 +102,25 @@ pub(crate) struct Shape {
     pub after: bool,
 }
 
+impl Shape {
+    /// Whether SQLite reads this shape's matches already in page order (an
+    /// index scan it can stop at the page's end) instead of collecting and
+    /// sorting them all: no collection filter, and no type filter or one
+    /// type sorted by name (the `(type, name)` index). Such a
+    /// page is read as one statement joined to its collections; a shape
+    /// that sorts would join every match before sorting, so it reads the
+    /// page first and the collections of its rows after. A test checks the
+    /// plans (`streaming_shapes_are_planned_without_a_sort`).
+    pub(crate) fn streams(&self) -> bool {
+        !self.collection
+            && match self.types {
+                0 => true,
+                1 => self.sort == ArtifactSort::Name,
+                _ => false,
+            }
+    }
+}
+
 impl Filter {
     pub(crate) fn shape(&self, sort: ArtifactSort, after: bool) -> Shape {
         Shape {
