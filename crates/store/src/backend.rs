@@ -154,6 +154,7 @@ impl Backend {
                 include_str!("migrations/sqlite/0003_collection_metadata.sql"),
                 include_str!("migrations/sqlite/0004_settings.sql"),
                 include_str!("migrations/sqlite/0005_following_templates.sql"),
+                include_str!("migrations/sqlite/0006_listing_index.sql"),
             ],
             Backend::Postgres => &[
                 include_str!("migrations/postgres/0001_catalogue.sql"),
@@ -161,6 +162,7 @@ impl Backend {
                 include_str!("migrations/postgres/0003_collection_metadata.sql"),
                 include_str!("migrations/postgres/0004_settings.sql"),
                 include_str!("migrations/postgres/0005_following_templates.sql"),
+                include_str!("migrations/postgres/0006_listing_index.sql"),
             ],
         }
     }

@@ -113,8 +113,8 @@ fn reopening_is_idempotent_and_keeps_the_data() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    // The current schema (0004: settings), not re-migrated.
-    assert_eq!(version, 5);
+    // The current schema (0006: listing index), not re-migrated.
+    assert_eq!(version, 6);
 }
 
 #[test]
@@ -251,6 +251,6 @@ fn a_version_1_catalogue_migrates_to_version_history_keeping_its_versions() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    // Through 2 (version history) to the newest (4: settings).
-    assert_eq!(version, 5);
+    // Through 2 (version history) to the newest (6: listing index).
+    assert_eq!(version, 6);
 }

@@ -57,7 +57,7 @@ fn a_schema_2_catalogue_is_migrated_keeping_its_collections() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5); // the newest schema (5: following templates)
+    assert_eq!(version, 6); // the newest schema (6: listing index)
     let reopened = Catalog::open(&path).unwrap();
     assert_eq!(reopened.collection("old").unwrap().meta, meta("1.0.0"));
 }

@@ -303,7 +303,7 @@ fn a_schema_2_database_is_migrated_to_collection_metadata() {
         .query_one("SELECT version FROM stencil_schema", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 5); // the newest schema (5: following templates)
+    assert_eq!(version, 6); // the newest schema (6: listing index)
     drop(c);
     drop_schema(admin, &schema);
 }
