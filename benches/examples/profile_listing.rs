@@ -11,9 +11,16 @@
 //! ```
 //!
 //! `build PATH N`: the report's catalogue of N artifacts (N / 100
-//! collections, at least 10). `page PATH ITERS`: that many first pages.
-//! `n1 PATH ITERS`: that many N+1 baselines. `time PATH`: p50 of both,
-//! interleaved in 21 rounds, and their ratio.
+//! collections, at least 10). `page PATH ITERS`: that many first pages
+//! (count two runs, e.g. 100 and 1,100 pages, and take the difference: the
+//! toggle above misses part of a page). `n1 PATH ITERS`: that many N+1
+//! baselines. `time PATH`: p50 wall-clock of both, interleaved in 21 rounds,
+//! and their ratio; `cpu PATH`: the same in on-CPU time
+//! (`/proc/thread-self/schedstat`), steadier on a loaded machine. `show
+//! PATH N`: the first N items of the page. `plan PATH` and `run PATH
+//! ITERS`: the bundled SQLite's plan of the statement on stdin, and that
+//! statement run ITERS times reading every column of up to `CAP` rows
+//! (default 102).
 #![allow(missing_docs)]
 
 use std::hint::black_box;
