@@ -154,6 +154,7 @@ impl Backend {
                 include_str!("migrations/sqlite/0003_collection_metadata.sql"),
                 include_str!("migrations/sqlite/0004_settings.sql"),
                 include_str!("migrations/sqlite/0005_following_templates.sql"),
+                include_str!("migrations/sqlite/0006_listing_index.sql"),
                 include_str!("migrations/sqlite/0007_listing_indexes.sql"),
             ],
             Backend::Postgres => &[
@@ -162,16 +163,18 @@ impl Backend {
                 include_str!("migrations/postgres/0003_collection_metadata.sql"),
                 include_str!("migrations/postgres/0004_settings.sql"),
                 include_str!("migrations/postgres/0005_following_templates.sql"),
+                include_str!("migrations/postgres/0006_listing_index.sql"),
                 include_str!("migrations/postgres/0007_listing_indexes.sql"),
             ],
         }
     }
 
     /// Whether a listing page and its rows' collections come in *one*
-    /// statement (the page as a subquery joined to the memberships) rather
-    /// than two in a read transaction. SQLite: two, a statement costs
-    /// microseconds there and the join would repeat each row per
-    /// collection. PostgreSQL: one, since every statement and every
+    /// statement (the page as a subquery joined to the memberships) for
+    /// every shape rather than two in a read transaction. SQLite: only the
+    /// shapes it reads in index order ([`Shape::streams`](crate::queries::Shape::streams)); the join over a
+    /// page in a sorting shape would join every match before the sort.
+    /// PostgreSQL: one, since every statement and every
     /// BEGIN/COMMIT is a network round trip (four became one: ~1.2 ms →
     /// ~0.3 ms per page here), and one statement is one snapshot without a
     /// transaction.

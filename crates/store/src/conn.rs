@@ -46,6 +46,32 @@ impl Row<'_> {
             RowInner::Postgres(r) => r.try_get(i).map_err(|e| crate::pg::error(self.ctx, e)),
         }
     }
+
+    /// Column `i` (0-based) as text borrowed from the row, handed to `f`:
+    /// for a value that is looked at, not kept.
+    pub(crate) fn with_str<T>(&self, i: usize, f: impl FnOnce(&str) -> Result<T>) -> Result<T> {
+        match self.inner {
+            RowInner::Sqlite(r) => {
+                let text = r
+                    .get_ref(i)
+                    .and_then(|v| {
+                        v.as_str().map_err(|e| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                i,
+                                rusqlite::types::Type::Text,
+                                Box::new(e),
+                            )
+                        })
+                    })
+                    .context(self.ctx)?;
+                f(text)
+            }
+            #[cfg(feature = "postgres")]
+            RowInner::Postgres(r) => f(r
+                .try_get::<_, &str>(i)
+                .map_err(|e| crate::pg::error(self.ctx, e))?),
+        }
+    }
 }
 
 /// A connection (or transaction) of either backend, borrowed for one

@@ -246,10 +246,13 @@ fn a_template_saved_before_schema_5_stays_the_snapshot_it_was() {
         c.create_template(&snapshot_of_myapp("old")).unwrap();
     }
     {
-        // Back to schema 4: what stencil wrote before templates could follow.
+        // Back to schema 4: what stencil wrote before templates could follow
+        // (and before the listing index of schema 6).
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(
-            "DROP INDEX templates_by_collection;
+            "CREATE INDEX artifacts_by_name ON artifacts (name);
+             DROP INDEX artifacts_listing_by_name;
+             DROP INDEX templates_by_collection;
              ALTER TABLE templates DROP COLUMN follows_collection;
              PRAGMA user_version = 4;",
         )
@@ -271,7 +274,7 @@ fn a_template_saved_before_schema_5_stays_the_snapshot_it_was() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 6); // the newest schema (6th script: 0007)
+    assert_eq!(version, 7); // the newest schema (0007, listing indexes)
 }
 
 #[test]

@@ -113,8 +113,8 @@ fn reopening_is_idempotent_and_keeps_the_data() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    // The current schema (the 6th script, 0007), not re-migrated.
-    assert_eq!(version, 6);
+    // The current schema (0007: listing indexes), not re-migrated.
+    assert_eq!(version, 7);
 }
 
 #[test]
@@ -251,6 +251,6 @@ fn a_version_1_catalogue_migrates_to_version_history_keeping_its_versions() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    // Through 2 (version history) to the newest (the 6th script, 0007).
-    assert_eq!(version, 6);
+    // Through 2 (version history) to the newest (7: listing indexes).
+    assert_eq!(version, 7);
 }

@@ -57,7 +57,7 @@ fn a_schema_2_catalogue_is_migrated_keeping_its_collections() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 6); // the newest schema (the 6th script: 0007, listing indexes)
+    assert_eq!(version, 7); // the newest schema (0007, listing indexes)
     let reopened = Catalog::open(&path).unwrap();
     assert_eq!(reopened.collection("old").unwrap().meta, meta("1.0.0"));
 }

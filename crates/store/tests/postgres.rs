@@ -331,7 +331,7 @@ fn a_schema_2_database_is_migrated_to_collection_metadata() {
         .query_one("SELECT version FROM stencil_schema", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 6); // the newest schema (the 6th script: 0007, listing indexes)
+    assert_eq!(version, 7); // the newest schema (0007, listing indexes)
     drop(c);
     drop_schema(admin, &schema);
 }

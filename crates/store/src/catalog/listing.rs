@@ -36,6 +36,36 @@ impl PageRows {
         }
     }
 
+    /// Takes one row of a page joined to its collections (see
+    /// `queries::page_with_collections_statement`): a new artifact starts a
+    /// new item, every row adds its collection. `false` once the row after
+    /// the last of `limit` artifacts is seen. With [`CountMode::Triggers`]
+    /// the collection goes straight to its item; otherwise it waits in
+    /// `links` to be counted.
+    fn push_joined(&mut self, r: &Row<'_>, limit: usize, mode: CountMode) -> Result<bool> {
+        let id: i64 = r.get(0)?;
+        if self.ids.last() != Some(&id) {
+            if self.ids.len() == limit {
+                self.more = true;
+                return Ok(false);
+            }
+            let (_, item) = summary_row(r)?;
+            self.ids.push(id);
+            self.items.push(item);
+        }
+        if let Some(name) = r.get::<Option<String>>(8)? {
+            let n: i64 = r.get(9)?;
+            match (mode, self.items.last_mut()) {
+                (CountMode::Triggers, Some(item)) => item.collections.push(CollectionRef {
+                    name,
+                    artifact_count: count(n),
+                }),
+                _ => self.links.push((self.items.len() - 1, name, n)),
+            }
+        }
+        Ok(true)
+    }
+
     /// Attaches the collections (sorted by name) and the next cursor.
     fn finish(mut self, sort: ArtifactSort) -> ArtifactPage {
         for (at, name, n) in self.links {
@@ -71,9 +101,8 @@ impl PageRows {
 }
 
 fn summary_row(r: &Row<'_>) -> Result<(i64, ArtifactSummary)> {
-    let kind: String = r.get(1)?;
     let name: String = r.get(2)?;
-    let key = ArtifactKey::new(kind, name)?;
+    let key = r.with_str(1, |kind| ArtifactKey::stored(kind, name))?;
     let tags: String = r.get(7)?;
     Ok((
         r.get(0)?,
@@ -112,9 +141,12 @@ impl Catalog {
     }
 
     /// One page of artifacts, each with its tags and its collections (with
-    /// their artifact counts). **2 statements** (budget 3), whatever the page
-    /// size or position: the page (tags come with each row), then the
-    /// collections of the page's rows, bound as one ID-list parameter.
+    /// their artifact counts). SQLite: **1 statement** whatever the page
+    /// size or position, the page joined to its collections (tags come with
+    /// each row), when SQLite reads the page straight off an index (no
+    /// filter, or one type sorted by name); otherwise
+    /// **2 statements** (budget 3): the page, then the collections of its
+    /// rows bound as one ID-list parameter.
     /// PostgreSQL: **1 statement**, the page joined to its collections (a
     /// round trip costs more than the repeated row data). In
     /// [`CountMode::Query`] one more statement counts the members of the
@@ -167,21 +199,32 @@ impl Catalog {
             return self.with_conn(|c| {
                 let mut page = PageRows::new(limit);
                 c.query(&sql, params, "listing artifacts", |r| {
-                    let id: i64 = r.get(0)?;
-                    if page.ids.last() != Some(&id) {
-                        if page.ids.len() == limit {
-                            page.more = true;
-                            return Ok(false);
-                        }
-                        let (_, item) = summary_row(r)?;
-                        page.ids.push(id);
-                        page.items.push(item);
-                    }
-                    if let Some(name) = r.get::<Option<String>>(8)? {
-                        let n: i64 = r.get(9)?;
-                        page.links.push((page.items.len() - 1, name, n));
-                    }
-                    Ok(true)
+                    page.push_joined(r, limit, self.count_mode)
+                })?;
+                if self.count_mode == CountMode::Query {
+                    self.page_counts(c, &mut page.links)?;
+                }
+                Ok(page.finish(query.sort))
+            });
+        }
+
+        if shape.streams() {
+            // SQLite reads the page in index order and stops at the row
+            // after the page, so the join stays page-sized: one statement,
+            // one snapshot, no transaction, no ID list.
+            let sql = self.shape_sql(ShapeKind::PageJoined, shape, || {
+                queries::page_with_collections_statement(
+                    self.backend,
+                    self.count_mode,
+                    &filter,
+                    query.sort,
+                    after.as_ref(),
+                )
+            });
+            return self.with_conn(|c| {
+                let mut page = PageRows::new(limit);
+                c.query(&sql, &params, "listing artifacts", |r| {
+                    page.push_joined(r, limit, self.count_mode)
                 })?;
                 if self.count_mode == CountMode::Query {
                     self.page_counts(c, &mut page.links)?;
@@ -347,34 +390,142 @@ mod tests {
             c.put_artifact(&NewArtifact::new(key).file("a.md", name).tag("t"))
                 .unwrap();
         }
-        let q = ArtifactQuery::new()
-            .kind("skill")
-            .tag("t")
-            .search("A")
-            .limit(1);
-        let mut cursor = None;
-        for _ in 0..3 {
-            let mut page_q = q.clone();
-            page_q.cursor = cursor.take();
-            cursor = c.list_artifacts(&page_q).unwrap().next_cursor;
-        }
-        let filter = Catalog::filter(&q).unwrap();
+        #[allow(irrefutable_let_patterns)] // without the `postgres` feature
+        let Db::Sqlite(conn) = &c.db else {
+            panic!("an in-memory catalogue is SQLite");
+        };
         let after = After::Name {
             name: String::new(),
             id: 0,
         };
-        let sql = c.shape_sql(ShapeKind::Page, filter.shape(q.sort, true), || {
-            queries::page_statement(c.backend, &filter, q.sort, Some(&after))
-        });
+        // A filtered page (two statements) and a page straight off an
+        // index (one joined statement), each read from a cursor twice.
+        let filtered = ArtifactQuery::new()
+            .kind("skill")
+            .tag("t")
+            .search("A")
+            .limit(1);
+        let streaming = ArtifactQuery::new().kind("skill").limit(1);
+        for q in [filtered, streaming] {
+            let mut cursor = None;
+            for _ in 0..3 {
+                let mut page_q = q.clone();
+                page_q.cursor = cursor.take();
+                cursor = c.list_artifacts(&page_q).unwrap().next_cursor;
+            }
+            let filter = Catalog::filter(&q).unwrap();
+            let shape = filter.shape(q.sort, true);
+            let sql = if shape.streams() {
+                c.shape_sql(ShapeKind::PageJoined, shape, || {
+                    queries::page_with_collections_statement(
+                        c.backend,
+                        c.count_mode,
+                        &filter,
+                        q.sort,
+                        Some(&after),
+                    )
+                })
+            } else {
+                c.shape_sql(ShapeKind::Page, shape, || {
+                    queries::page_statement(c.backend, &filter, q.sort, Some(&after))
+                })
+            };
+            let conn = conn.lock().unwrap();
+            let stmt = conn.prepare_cached(&sql).unwrap();
+            // A bound LIMIT or LIKE pattern would make SQLite re-prepare at
+            // each execution; see `queries::page_statement`.
+            assert_eq!(
+                stmt.get_status(rusqlite::StatementStatus::RePrepare),
+                0,
+                "{q:?}"
+            );
+            assert!(
+                stmt.get_status(rusqlite::StatementStatus::Run) >= 2,
+                "{q:?}"
+            );
+        }
+    }
+
+    /// A shape read as one joined statement must stream: a plan that sorts
+    /// would join every matching artifact to its collections before the
+    /// sort picked the page.
+    #[test]
+    fn streaming_shapes_are_planned_without_a_sort() {
+        let c = Catalog::open_in_memory().unwrap();
         #[allow(irrefutable_let_patterns)] // without the `postgres` feature
         let Db::Sqlite(conn) = &c.db else {
             panic!("an in-memory catalogue is SQLite");
         };
         let conn = conn.lock().unwrap();
-        let stmt = conn.prepare_cached(&sql).unwrap();
-        // A bound LIMIT or LIKE pattern would make SQLite re-prepare at each
-        // execution; see `queries::page_statement`.
-        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
-        assert!(stmt.get_status(rusqlite::StatementStatus::Run) >= 2);
+        let mut streaming = 0;
+        for types in [&[][..], &["skill"], &["agent", "skill"]] {
+            for tags in [&[][..], &["a"], &["a", "b"]] {
+                for collection in [None, Some("docs")] {
+                    for search in [None, Some("x")] {
+                        let mut q = ArtifactQuery::new();
+                        for t in types {
+                            q = q.kind(*t);
+                        }
+                        for t in tags {
+                            q = q.tag(*t);
+                        }
+                        if let Some(name) = collection {
+                            q = q.collection(name);
+                        }
+                        if let Some(s) = search {
+                            q = q.search(s);
+                        }
+                        let filter = Catalog::filter(&q).unwrap();
+                        let afters = [
+                            (ArtifactSort::Name, None),
+                            (
+                                ArtifactSort::Name,
+                                Some(After::Name {
+                                    name: "m".into(),
+                                    id: 9,
+                                }),
+                            ),
+                            (ArtifactSort::RecentlyUpdated, None),
+                            (
+                                ArtifactSort::RecentlyUpdated,
+                                Some(After::Updated {
+                                    updated_at: 5,
+                                    id: 9,
+                                }),
+                            ),
+                        ];
+                        for (sort, after) in afters {
+                            if !filter.shape(sort, after.is_some()).streams() {
+                                continue;
+                            }
+                            streaming += 1;
+                            let sql = queries::page_with_collections_statement(
+                                c.backend,
+                                c.count_mode,
+                                &filter,
+                                sort,
+                                after.as_ref(),
+                            )
+                            .build_for(c.backend)
+                            .0;
+                            let mut stmt =
+                                conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+                            let mut rows = stmt.raw_query();
+                            let mut plan: Vec<String> = Vec::new();
+                            while let Some(r) = rows.next().unwrap() {
+                                plan.push(r.get(3).unwrap());
+                            }
+                            assert!(
+                                !plan.iter().any(|step| step.contains("TEMP B-TREE")),
+                                "{q:?} sorted by {sort:?}: {plan:#?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        // By name: no type or one, with and without a cursor; recently
+        // updated: no type.
+        assert_eq!(streaming, 2 * 2 + 2, "a streaming shape went unchecked");
     }
 }

@@ -52,6 +52,8 @@ enum ShapeKind {
     Page,
     /// With the page size: its LIMIT is part of the text.
     PageWithCollections(u32),
+    /// SQLite's joined page, for shapes that stream (no LIMIT in the text).
+    PageJoined,
     FacetTypes,
     FacetTags,
 }

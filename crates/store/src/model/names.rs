@@ -1,6 +1,7 @@
 //! Names and keys: what the catalogue accepts as an artifact key, a type,
 //! a display name, a variable name and a file path.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -18,15 +19,47 @@ pub const MAX_NAME_LEN: usize = 200;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub struct ArtifactKey {
-    kind: String,
+    /// Borrowed for the common types, so a key read from the catalogue
+    /// allocates only its name (a listing page reads one per row).
+    kind: Cow<'static, str>,
     name: String,
 }
+
+/// The types named above, shared by every key read with one of them.
+const COMMON_TYPES: [&str; 8] = [
+    "skill",
+    "command",
+    "agent",
+    "rule_file",
+    "context_file",
+    "hook",
+    "mcp",
+    "workflow",
+];
 
 impl ArtifactKey {
     /// Builds a key from its type and name, validating both.
     pub fn new(kind: impl Into<String>, name: impl Into<String>) -> Result<Self> {
         let (kind, name) = (kind.into(), name.into());
         validate_type(&kind)?;
+        validate_name("artifact name", &name)?;
+        Ok(ArtifactKey {
+            kind: Cow::Owned(kind),
+            name,
+        })
+    }
+
+    /// A key read from the catalogue: the type borrowed from the row, the
+    /// name owned; both validated as by [`ArtifactKey::new`] (the file may
+    /// have been written by something else). A common type is not copied.
+    pub(crate) fn stored(kind: &str, name: String) -> Result<Self> {
+        let kind = match COMMON_TYPES.iter().find(|t| **t == kind) {
+            Some(common) => Cow::Borrowed(*common),
+            None => {
+                validate_type(kind)?;
+                Cow::Owned(kind.to_owned())
+            }
+        };
         validate_name("artifact name", &name)?;
         Ok(ArtifactKey { kind, name })
     }

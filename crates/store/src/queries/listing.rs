@@ -103,6 +103,29 @@ pub(crate) struct Shape {
     pub after: bool,
 }
 
+impl Shape {
+    /// Whether SQLite reads this shape's page straight off an index, in
+    /// page order, stopping at the page's end: no filter but one type
+    /// sorted by name at most (the `(type, name)` index). Such a page is
+    /// read as one statement joined to its collections. Other shapes read
+    /// the page first and the collections of its rows after: a shape that
+    /// sorts would join every match before the sort, and SQLite evaluates a
+    /// tag's `EXISTS` (and the search) after the joins, so a filtered page
+    /// would look up the collections of every row it skips (4× slower on
+    /// the bench's filtered page). A test checks the plans
+    /// (`streaming_shapes_are_planned_without_a_sort`).
+    pub(crate) fn streams(&self) -> bool {
+        !self.collection
+            && self.tags == 0
+            && !self.search
+            && match self.types {
+                0 => true,
+                1 => self.sort == ArtifactSort::Name,
+                _ => false,
+            }
+    }
+}
+
 impl Filter {
     pub(crate) fn shape(&self, sort: ArtifactSort, after: bool) -> Shape {
         Shape {
