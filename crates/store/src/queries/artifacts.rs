@@ -1,7 +1,7 @@
 //! Statements of `catalog/artifacts.rs`: artifacts, their files, blobs,
 //! versions and tag links.
 
-use sea_query::{Expr, ExprTrait, Func, Order, Query, Value};
+use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement, Value};
 
 use super::build::{
     delete_where, insert_into, p, select_where, sub, update_where, with_file_outline, with_files,
@@ -117,54 +117,14 @@ impl ArtifactSql {
             set_tag_names: update_where(b, A::Table, &[A::TagNames], A::Id),
             delete: delete_where(b, A::Table, &[A::Id]),
             full: b.sql(
-                with_files(
-                    Query::select()
-                        .columns([
-                            (A::Table, A::Id),
-                            (A::Table, A::Description),
-                            (A::Table, A::Source),
-                            (A::Table, A::CreatedAt),
-                            (A::Table, A::UpdatedAt),
-                            (A::Table, A::Digest),
-                        ])
-                        // The current version is the newest: every change
-                        // of content appends one.
-                        .expr(sub(Query::select()
-                            .expr(Func::max(Expr::col((V::Table, V::Version))))
-                            .from(V::Table)
-                            .and_where(
-                                Expr::col((V::Table, V::ArtifactId)).equals((A::Table, A::Id)),
-                            )
-                            .to_owned()))
-                        .from(A::Table),
-                )
-                .and_where(by_key())
-                .order_by((F::Table, F::Path), Order::Asc),
+                with_files(&mut artifact_row())
+                    .and_where(by_key())
+                    .order_by((F::Table, F::Path), Order::Asc),
             ),
             full_outline: b.sql(
-                with_file_outline(
-                    Query::select()
-                        .columns([
-                            (A::Table, A::Id),
-                            (A::Table, A::Description),
-                            (A::Table, A::Source),
-                            (A::Table, A::CreatedAt),
-                            (A::Table, A::UpdatedAt),
-                            (A::Table, A::Digest),
-                        ])
-                        // The current version is the newest: every change
-                        // of content appends one.
-                        .expr(sub(Query::select()
-                            .expr(Func::max(Expr::col((V::Table, V::Version))))
-                            .from(V::Table)
-                            .and_where(
-                                Expr::col((V::Table, V::ArtifactId)).equals((A::Table, A::Id)),
-                            )
-                            .to_owned()))
-                        .from(A::Table),
-                )
-                .and_where(by_key())
-                .order_by((F::Table, F::Path), Order::Asc),
+                with_file_outline(&mut artifact_row())
+                    .and_where(by_key())
+                    .order_by((F::Table, F::Path), Order::Asc),
             ),
             versions: b.sql(
                 Query::select()
@@ -257,4 +217,25 @@ impl ArtifactSql {
             ),
         }
     }
+}
+
+/// An artifact's own columns and its current version (the newest: every
+/// change of content appends one), for `full` and `full_outline`.
+fn artifact_row() -> SelectStatement {
+    Query::select()
+        .columns([
+            (A::Table, A::Id),
+            (A::Table, A::Description),
+            (A::Table, A::Source),
+            (A::Table, A::CreatedAt),
+            (A::Table, A::UpdatedAt),
+            (A::Table, A::Digest),
+        ])
+        .expr(sub(Query::select()
+            .expr(Func::max(Expr::col((V::Table, V::Version))))
+            .from(V::Table)
+            .and_where(Expr::col((V::Table, V::ArtifactId)).equals((A::Table, A::Id)))
+            .to_owned()))
+        .from(A::Table)
+        .to_owned()
 }
