@@ -303,8 +303,16 @@ pub(crate) fn check_plugin_name(name: &str) -> Result<(), String> {
 ///
 /// Refused: absolute paths, `..` anywhere (even when it would come back
 /// inside: a manifest has no reason to write one, and refusing is simpler
-/// than proving), backslashes and NUL bytes.
+/// than proving), backslashes, colons and NUL bytes. A colon is refused on
+/// every platform: on Windows a component such as `a:` is a drive, and
+/// `root.join("a:")` leaves the root for it (a colon also names an NTFS
+/// stream); the deploy's `RelPath` refuses it for the same reasons.
 pub(super) fn inside_path(path: &str) -> Result<String, String> {
+    if path.contains(':') {
+        return Err(format!(
+            "`{path}` contains a colon (a drive or stream on Windows); give a path such as `./plugins/name`"
+        ));
+    }
     if path.contains('\\') {
         return Err(format!(
             "`{path}` contains a backslash; separate components with `/`"
@@ -407,6 +415,10 @@ mod tests {
             "a\\b",
             "..",
             "a\0b",
+            // Drives and streams on Windows: `root.join("a:")` is `a:`.
+            "./a:",
+            "c:/x",
+            "plugins/a:b",
         ] {
             assert!(inside_path(bad).is_err(), "{bad:?} was accepted");
         }
@@ -452,7 +464,8 @@ mod tests {
 
     proptest::proptest! {
         /// An attacker's path: whatever is accepted stays inside the root
-        /// (no `..`, not absolute, no empty component, no backslash).
+        /// (no `..`, not absolute, no empty component, no backslash, no
+        /// colon: on Windows `a:` is a drive).
         #[test]
         fn accepted_paths_never_leave_the_root(path in "[./a-z\\\\:]{0,24}") {
             if let Ok(rel) = inside_path(&path) {
