@@ -50,6 +50,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+mod ident;
 mod names;
 mod renderer;
 mod spec;
