@@ -187,6 +187,21 @@ mod revalidation {
         Registry::refresh("team", http, state, &Limits::DEFAULT, now, &freshness)
     }
 
+    /// The trust state of a first, verified fetch of `fixture` at `t0`.
+    fn bootstrapped(http: &HttpSource, fixture: &Fixture) -> TrustState {
+        Registry::bootstrap("team", http, &fixture.anchor(), &Limits::DEFAULT, t0())
+            .unwrap()
+            .state()
+    }
+
+    /// Publishes a second snapshot, with one new command `lint`.
+    fn publish_lint(fixture: &mut Fixture) {
+        fixture
+            .publisher
+            .publish(&[command("lint", "Lint.\n")], t0())
+            .unwrap();
+    }
+
     #[test]
     fn an_unchanged_registry_costs_one_request_answered_304() {
         let fixture = Fixture::new();
@@ -212,9 +227,7 @@ mod revalidation {
         let fixture = Fixture::new();
         let server = Server::serve(fixture.path());
         let http = source(&server, 4);
-        let state = Registry::bootstrap("team", &http, &fixture.anchor(), &Limits::DEFAULT, t0())
-            .unwrap()
-            .state();
+        let state = bootstrapped(&http, &fixture);
         let before = server.requests();
         let soon = t0() + SignedDuration::from_mins(1);
         let (_, how) = refresh(&http, &state, soon, Freshness::DEFAULT).unwrap();
@@ -231,13 +244,8 @@ mod revalidation {
         let mut fixture = Fixture::new();
         let server = Server::serve(fixture.path());
         let http = source(&server, 4);
-        let state = Registry::bootstrap("team", &http, &fixture.anchor(), &Limits::DEFAULT, t0())
-            .unwrap()
-            .state();
-        fixture
-            .publisher
-            .publish(&[command("lint", "Lint.\n")], t0())
-            .unwrap();
+        let state = bootstrapped(&http, &fixture);
+        publish_lint(&mut fixture);
         let later = t0() + SignedDuration::from_hours(1);
         let (registry, how) = refresh(&http, &state, later, Freshness::DEFAULT).unwrap();
         assert_eq!(how, Revalidation::Fetched);
@@ -259,13 +267,8 @@ mod revalidation {
         let http = source(&server, 4);
         let snapshot = fixture.path().join("snapshot.json");
         let mtime = std::fs::metadata(&snapshot).unwrap().modified().unwrap();
-        let state = Registry::bootstrap("team", &http, &fixture.anchor(), &Limits::DEFAULT, t0())
-            .unwrap()
-            .state();
-        fixture
-            .publisher
-            .publish(&[command("lint", "Lint.\n")], t0())
-            .unwrap();
+        let state = bootstrapped(&http, &fixture);
+        publish_lint(&mut fixture);
         std::fs::File::options()
             .write(true)
             .open(&snapshot)
@@ -306,9 +309,7 @@ mod revalidation {
         let fixture = Fixture::new();
         let server = Server::serve(fixture.path());
         let http = source(&server, 4);
-        let state = Registry::bootstrap("team", &http, &fixture.anchor(), &Limits::DEFAULT, t0())
-            .unwrap()
-            .state();
+        let state = bootstrapped(&http, &fixture);
         let far = t0() + SignedDuration::from_hours(24 * 3650);
         let err = refresh(&http, &state, far, Freshness::DEFAULT).unwrap_err();
         assert!(matches!(err.kind(), ErrorKind::Expired { .. }), "{err}");
