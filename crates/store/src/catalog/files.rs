@@ -125,29 +125,13 @@ impl Catalog {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn file_content(&self, hash: &str, owner: &str, path: &str) -> Result<Vec<u8>> {
-        let corrupt = || Error::Corrupt {
+        // One file is a read of several that stops after the first.
+        let mut read = self.file_contents(owner, &[(hash, path)], 0)?;
+        read.pop().ok_or_else(|| Error::Corrupt {
             artifact: owner.to_owned(),
             path: path.to_owned(),
             hash: hash.to_owned(),
-        };
-        let Ok(want) = blake3::Hash::from_hex(hash) else {
-            return Err(corrupt());
-        };
-        let key = &want.as_bytes()[..];
-        let content = self.read(|c| {
-            c.query_opt(
-                &self.q.templates.blob_content,
-                args![key],
-                "reading a file's content",
-                |r| r.get::<Vec<u8>>(0),
-            )
-        })?;
-        // Contents are read once: their pages are not kept.
-        self.release_pages();
-        match content {
-            Some(bytes) if blake3::hash(&bytes) == want => Ok(bytes),
-            _ => Err(corrupt()),
-        }
+        })
     }
 
     /// [`file_content`](Self::file_content) for several stored files of
@@ -199,20 +183,15 @@ impl Catalog {
             path: path.to_owned(),
             hash: hash.to_owned(),
         };
-        let mut wanted = Vec::with_capacity(files.len());
-        for file in files {
-            match blake3::Hash::from_hex(file.0) {
-                Ok(hash) => wanted.push(hash),
-                Err(_) => return Err(corrupt(file)),
-            }
-        }
         let read = self.read(|c| {
             let mut out = Vec::new();
             let mut total = 0usize;
-            for (file, want) in files.iter().zip(&wanted) {
+            for file in files {
                 if !out.is_empty() && total >= budget {
                     break;
                 }
+                // Parsed as reached: the files past the budget are not read.
+                let want = blake3::Hash::from_hex(file.0).map_err(|_| corrupt(file))?;
                 let key = &want.as_bytes()[..];
                 let content = c.query_opt(
                     &self.q.templates.blob_content,
@@ -221,7 +200,7 @@ impl Catalog {
                     |r| r.get::<Vec<u8>>(0),
                 )?;
                 match content {
-                    Some(bytes) if blake3::hash(&bytes) == *want => {
+                    Some(bytes) if blake3::hash(&bytes) == want => {
                         total = total.saturating_add(bytes.len());
                         out.push(bytes);
                     }
